@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs what narrate needs, only when it is missing, then makes .venv with narrate in it.
+#   scripts/bootstrap.sh          runtime install
+#   scripts/bootstrap.sh --dev    with the test/lint extras
+# System step: apt-get when root or sudo works, brew on macOS, otherwise prints exactly what to install.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+extras=""
+[ "${1:-}" = "--dev" ] && extras="[dev]"
+
+say() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+missing=()
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || { [[ " ${missing[*]-} " == *" ffmpeg "* ]] || missing+=(ffmpeg); }
+# pyttsx3's espeak driver loads the shared library, not the command.
+if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libespeak-ng\.so\.1'; then
+  [[ " ${missing[*]-} " == *" espeak-ng "* ]] || missing+=(espeak-ng)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "missing system packages: ${missing[*]}"
+  if [ "$(uname -s)" = "Darwin" ]; then
+    if command -v brew >/dev/null 2>&1; then
+      brew install "${missing[@]}"
+    else
+      say "Homebrew not found. Install it (https://brew.sh), then run: brew install ${missing[*]}"
+      exit 1
+    fi
+  elif command -v apt-get >/dev/null 2>&1; then
+    pkgs=()
+    for m in "${missing[@]}"; do
+      case "$m" in
+        espeak-ng) pkgs+=(espeak-ng libespeak-ng1) ;;
+        ffmpeg) pkgs+=(ffmpeg) ;;
+      esac
+    done
+    if [ "$(id -u)" -eq 0 ]; then sudo_cmd=()
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd=(sudo -n)
+    else
+      say "not root and no password-less sudo. Please run:"
+      say "  sudo apt-get update && sudo apt-get install -y ${pkgs[*]}"
+      exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq >&2
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
+  else
+    say "no apt-get or brew here. Install these with your package manager: ${missing[*]} (espeak-ng with its shared library libespeak-ng)"
+    exit 1
+  fi
+fi
+
+py="${PYTHON:-}"
+if [ -z "$py" ]; then
+  for c in python3.13 python3.12 python3.11 python3.10 python3; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then py="$c"; break; fi
+  done
+fi
+[ -n "$py" ] || { say "Python 3.10 or newer is needed (python3 -m venv must work)."; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $py"
+  "$py" -m venv .venv >&2 || { say "python venv failed; on Debian/Ubuntu: apt-get install python3-venv"; exit 1; }
+fi
+# Reinstall only when pyproject.toml changed or the extras asked for are new.
+stamp=".venv/.narrate-installed${extras:+-dev}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing narrate${extras} into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip >&2
+  .venv/bin/python -m pip install -q -e ".${extras}" >&2
+  touch "$stamp"
+fi

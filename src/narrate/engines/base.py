@@ -1,0 +1,78 @@
+"""The engine adapter interface (modelled on piper's voice.py and beets' replaygain backends)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..settings import VoiceSettings
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """A run of interleaved little-endian PCM samples."""
+
+    sample_rate: int
+    sample_width: int  # bytes per sample: 2 = 16-bit
+    channels: int
+    data: bytes
+
+    @property
+    def frames(self) -> int:
+        return len(self.data) // (self.sample_width * self.channels)
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "languages": list(self.languages),
+            "gender": self.gender,
+        }
+
+
+class Engine(ABC):
+    """One text-to-speech backend.
+
+    An engine is created once per process (espeak-ng cannot be initialised twice) and
+    then asked for many sentences. ``synthesize`` yields the audio of exactly the text
+    it was given, or raises; it never returns audio of another call.
+    """
+
+    name: str = ""
+
+    def __init__(self, settings: VoiceSettings) -> None:
+        self.settings = settings
+
+    @abstractmethod
+    def voices(self) -> list[Voice]:
+        """Every voice this engine offers."""
+
+    @abstractmethod
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        """Yield the audio for ``text``; raise ``ClipError`` when nothing usable came out."""
+
+    def version(self) -> str:
+        """A string that changes when the engine's output may change (part of the cache key)."""
+        return "0"
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release whatever the engine holds."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

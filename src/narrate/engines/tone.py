@@ -1,0 +1,55 @@
+"""A deterministic engine for exact tests of timing and stitching.
+
+Each sentence becomes ``leading`` s of silence, then a square-wave tone of
+``seconds_per_char * len(text)`` seconds, then ``trailing`` s of silence, so the
+trimmed length of every clip is known to the sample.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+
+from ..errors import ClipError
+from .base import AudioChunk, Engine, Voice
+
+SAMPLE_RATE = 22050
+HALF_PERIOD = 25  # samples: a 441 Hz square wave
+
+
+class ToneEngine(Engine):
+    name = "tone"
+    seconds_per_char = 0.01
+    leading = 0.2
+    trailing = 0.3
+    calls = 0  # counted across instances in this process, for tests
+
+    def voices(self) -> list[Voice]:
+        return [Voice(id="tone", name="Square tone", languages=("zxx",), gender=None)]
+
+    def version(self) -> str:
+        return f"tone-{self.seconds_per_char}-{self.leading}-{self.trailing}"
+
+    @classmethod
+    def tone_frames(cls, text: str) -> int:
+        return round(cls.seconds_per_char * len(text) * SAMPLE_RATE)
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        if not text.strip():
+            raise ClipError("tone engine: empty text")
+        type(self).calls += 1
+        volume = self.settings.volume
+        amplitude = int(0.5 * 32767 * volume)
+        silence = b"\x00\x00"
+        yield AudioChunk(SAMPLE_RATE, 2, 1, silence * round(self.leading * SAMPLE_RATE))
+        n = self.tone_frames(text)
+        step = 8192
+        for start in range(0, n, step):
+            count = min(step, n - start)
+            # A square wave never crosses zero, so trimming finds its edges to the sample.
+            samples = (
+                amplitude if ((start + i) // HALF_PERIOD) % 2 == 0 else -amplitude
+                for i in range(count)
+            )
+            yield AudioChunk(SAMPLE_RATE, 2, 1, struct.pack(f"<{count}h", *samples))
+        yield AudioChunk(SAMPLE_RATE, 2, 1, silence * round(self.trailing * SAMPLE_RATE))

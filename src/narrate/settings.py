@@ -1,0 +1,83 @@
+"""The one settings object that flows from the CLI (or a manifest) through every stage."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ENGINE = "pyttsx3"
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """What the engine needs; also part of every clip's cache key."""
+
+    engine: str = DEFAULT_ENGINE
+    voice: str | None = None
+    rate: int | None = None  # words per minute; None = engine default
+    volume: float = 1.0  # 0.0 .. 1.0
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    """How input text becomes segments."""
+
+    format: str | None = None  # txt, md, html; None = guess from the extension
+    encoding: str | None = None  # None = detect
+    lexicon: Path | None = None
+    max_sentence_chars: int = 400  # longer sentences are split at clause/word bounds
+    max_chars: int = 20_000_000  # documented hard limit for a whole input
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Stitching and encoding."""
+
+    pause: float = 0.8  # between paragraphs, seconds
+    sentence_pause: float = 0.25  # between sentences of one paragraph
+    head: float = 0.5  # room tone before the first word
+    tail: float = 1.0  # room tone after the last word
+    bitrate: str = "96k"
+    sample_rate: int = 44100
+    silence_threshold_db: float = -50.0  # trimming threshold, dBFS
+
+
+@dataclass(frozen=True)
+class TagSettings:
+    """Metadata written into the MP3. ``None`` means: derive it."""
+
+    title: str | None = None
+    author: str | None = None
+    album: str | None = None
+    genre: str = "Speech"
+    date: str | None = None  # ISO date; None = today
+    description: str | None = None
+    cover: Path | None = None
+    id3_version: int = 3
+
+    def resolved_date(self) -> str:
+        return self.date or _dt.date.today().isoformat()
+
+
+@dataclass(frozen=True)
+class Settings:
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    text: TextSettings = field(default_factory=TextSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    tags: TagSettings = field(default_factory=TagSettings)
+    transcripts: tuple[str, ...] = ()  # subset of ("srt", "vtt")
+    chapters_json: bool = False
+    cache_dir: Path | None = None  # None = the user cache folder
+    timeout: float = 120.0  # seconds allowed for one engine call
+
+    def with_overrides(self, **sections: dict[str, Any]) -> Settings:
+        """Return a copy with fields of named sections replaced, e.g. ``voice={"rate": 150}``."""
+        changes: dict[str, Any] = {}
+        for name, values in sections.items():
+            if name in ("voice", "text", "audio", "tags"):
+                changes[name] = replace(getattr(self, name), **values)
+            else:
+                changes[name] = values
+        return replace(self, **changes)
