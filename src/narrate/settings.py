@@ -16,7 +16,7 @@ class VoiceSettings:
 
     engine: str = DEFAULT_ENGINE
     voice: str | None = None
-    rate: int | None = None  # words per minute; None = engine default
+    rate: int = 175  # words per minute (espeak-ng's own default)
     volume: float = 1.0  # 0.0 .. 1.0
 
 
@@ -28,7 +28,7 @@ class TextSettings:
     encoding: str | None = None  # None = detect
     lexicon: Path | None = None
     max_sentence_chars: int = 400  # longer sentences are split at clause/word bounds
-    max_chars: int = 20_000_000  # documented hard limit for a whole input
+    max_chars: int = 2_000_000  # documented hard limit for a whole input (~30 h of speech)
 
 
 @dataclass(frozen=True)
