@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,24 +46,30 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def write_text_atomic(target: Path, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
 
 
-def remove_stale_temporaries(folder: Path) -> int:
-    """Delete temporaries left by a killed run (SIGKILL cannot clean up). Returns the count."""
+def remove_stale_temporaries(folder: Path, older_than: float = 0.0) -> int:
+    """Delete temporaries left by a killed run (SIGKILL cannot clean up). Returns the count.
+
+    ``older_than`` (seconds): keep temporaries modified more recently than that, which
+    a run still working in ``folder`` may be writing.
+    """
     count = 0
     if not folder.is_dir():
         return 0
+    now = time.time()
     for p in folder.glob(TMP_PREFIX + "*"):
         with contextlib.suppress(OSError):
+            if older_than > 0 and now - p.stat().st_mtime < older_than:
+                continue
             p.unlink()
             count += 1
     return count

@@ -1,2 +1,327 @@
+"""Command line: parse options, call the core, print results.
+
+stdout carries results only (a path, a table, JSON); progress and messages go to
+stderr. Every ``NarrateError`` becomes one ``Error: ...`` line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .clips import ClipStore
+from .engines import ENGINES, create_engine
+from .errors import NarrateError
+from .settings import (
+    DEFAULT_ENGINE,
+    AudioSettings,
+    Settings,
+    TagSettings,
+    TextSettings,
+    VoiceSettings,
+)
+
+SAMPLE = "pain-and-glory.txt"
+DEFAULT_OUT_DIR = Path("audio")
+TRANSCRIPT_KINDS = ("srt", "vtt")
+
+
+class NarrateGroup(click.Group):
+    """Turns narrate's own errors into one ``Error:`` line on stderr, without a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NarrateError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    logging.basicConfig(level=level, format="narrate: %(message)s", stream=sys.stderr, force=True)
+
+
+@click.group(cls=NarrateGroup)
+@click.version_option(__version__, prog_name="narrate")
+@click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Turn written reviews into finished, chaptered audio."""
+    _setup_logging(verbose, quiet)
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+
+
+# ----------------------------------------------------------------------------- options
+
+
+def _transcripts(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    kinds = tuple(dict.fromkeys(k.strip().lower() for k in value.split(",") if k.strip()))
+    bad = [k for k in kinds if k not in TRANSCRIPT_KINDS]
+    if bad:
+        raise click.BadParameter(f"unknown transcript format {bad[0]!r} (use srt, vtt or srt,vtt)")
+    return kinds
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y"):
+        try:
+            dt.datetime.strptime(value, fmt)
+            return value
+        except ValueError:
+            continue
+    raise click.BadParameter(f"{value!r} is not a date like 2024-05-31 or 2024")
+
+
+NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+    click.option("--engine", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE,
+                 show_default=True, help="Text-to-speech engine."),
+    click.option("--voice", help="Voice id or name (see: narrate voices)."),
+    click.option("--rate", type=click.IntRange(60, 450), default=VoiceSettings.rate,
+                 show_default=True, help="Speaking rate, words per minute."),
+    click.option("--volume", type=click.FloatRange(0.0, 1.0), default=1.0, show_default=True),
+    click.option("--pause", type=click.FloatRange(0.0, 30.0), default=AudioSettings.pause,
+                 show_default=True, help="Seconds between paragraphs."),
+    click.option("--sentence-pause", type=click.FloatRange(0.0, 10.0),
+                 default=AudioSettings.sentence_pause, show_default=True,
+                 help="Seconds between sentences."),
+    click.option("--head", type=click.FloatRange(0.0, 30.0), default=AudioSettings.head,
+                 show_default=True, help="Seconds of room tone before the first word."),
+    click.option("--tail", type=click.FloatRange(0.0, 30.0), default=AudioSettings.tail,
+                 show_default=True, help="Seconds of room tone after the last word."),
+    click.option("--bitrate", type=click.Choice(["64k", "96k", "128k", "160k", "192k"]),
+                 default=AudioSettings.bitrate, show_default=True, help="Constant MP3 bitrate."),
+    click.option("--id3-version", type=click.Choice(["3", "4"]), default="3", show_default=True),
+    click.option("--author", help="Artist tag."),
+    click.option("--album", help="Album tag."),
+    click.option("--genre", default=TagSettings.genre, show_default=True),
+    click.option("--date", callback=_date, help="Date tag, YYYY-MM-DD or YYYY [default: today]."),
+    click.option("--description", help="Description tag [default: the first paragraph]."),
+    click.option("--cover", type=click.Path(path_type=Path, dir_okay=False),
+                 help="Cover art, JPEG or PNG."),
+    click.option("--format", "text_format", type=click.Choice(["txt", "md", "html"]),
+                 help="Input format [default: from the extension]."),
+    click.option("--encoding", help="Input encoding [default: detected]."),
+    click.option("--lexicon", type=click.Path(path_type=Path, dir_okay=False),
+                 help="Pronunciation lexicon (TOML)."),
+    click.option("--max-sentence-chars", type=click.IntRange(40, 5000),
+                 default=TextSettings.max_sentence_chars, show_default=True,
+                 help="Longer sentences are split before they reach the engine."),
+    click.option("--max-chars", type=click.IntRange(1), default=TextSettings.max_chars,
+                 show_default=True, help="Refuse inputs longer than this many characters."),
+    click.option("--transcript", "transcripts", callback=_transcripts, metavar="srt,vtt",
+                 help="Also write transcripts next to the MP3."),
+    click.option("--chapters-json", is_flag=True,
+                 help="Also write Podcasting 2.0 JSON chapters next to the MP3."),
+    click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+                 help="Clip cache folder [default: the user cache folder]."),
+    click.option("--timeout", type=click.FloatRange(1.0), default=Settings.timeout,
+                 show_default=True, help="Seconds allowed for one engine call (batch)."),
+]  # fmt: skip
+
+
+def narration_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options ``read`` and ``batch`` share; they arrive as one ``settings`` argument."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        kw["settings"] = settings_from_options(kw)
+        return f(*args, **kw)
+
+    for option in reversed(NARRATION_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def settings_from_options(kw: dict[str, Any]) -> Settings:
+    """Pop the shared options out of ``kw`` and build the one Settings object."""
+    p = kw.pop
+    return Settings(
+        voice=VoiceSettings(engine=p("engine"), voice=p("voice"), rate=p("rate"),
+                            volume=p("volume")),
+        text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
+                          max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars")),
+        audio=AudioSettings(pause=p("pause"), sentence_pause=p("sentence_pause"),
+                            head=p("head"), tail=p("tail"), bitrate=p("bitrate")),
+        tags=TagSettings(author=p("author"), album=p("album"), genre=p("genre"), date=p("date"),
+                         description=p("description"), cover=p("cover"),
+                         id3_version=int(p("id3_version"))),
+        transcripts=p("transcripts"),
+        chapters_json=p("chapters_json"),
+        cache_dir=p("cache_dir"),
+        timeout=p("timeout"),
+    )  # fmt: skip
+
+
+def _source(stack: ExitStack, value: str | None) -> Path | str:
+    """The input path, ``-`` for stdin, or the embedded sample review."""
+    if value is None:
+        return stack.enter_context(resources.as_file(resources.files("narrate") / "data" / SAMPLE))
+    return value if value == "-" else Path(value)
+
+
+def _progress(quiet: bool) -> Callable[[int, int, Any], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, clip: Any) -> None:
+        click.echo(f"\rnarrating: sentence {done}/{total}", nl=done == total, err=True)
+
+    return show
+
+
+def _minutes(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+@cli.command()
+@click.argument("review", required=False, metavar="[REVIEW]")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="MP3 to write [default: audio/<slug-of-title>.mp3].",
+)
+@click.option("--title", help="Title [default: from the review or its file name].")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print path, duration, chapters, tags as JSON."
+)
+@narration_options
+@click.pass_context
+def read(ctx: click.Context, review: str | None, output: Path | None, title: str | None,
+         as_json: bool, settings: Settings) -> None:  # fmt: skip
+    """Narrate REVIEW (a .txt, .md or .html file, or - for stdin) into one MP3.
+
+    With no REVIEW, narrates the bundled sample review.
+    """
+    from .pipeline import narrate, output_name
+    from .segment import load_document
+    from .tags import read_tags, tags_as_dict
+
+    settings = settings.with_overrides(tags={"title": title})
+    with ExitStack() as stack:
+        doc = load_document(_source(stack, review), settings, title=title)
+    target = output or DEFAULT_OUT_DIR / output_name(doc.title)
+    result = narrate(doc, target, settings, on_clip=_progress(ctx.obj["quiet"]))
+    if as_json:
+        info = tags_as_dict(read_tags(result.output))
+        click.echo(json.dumps({
+            "path": str(result.output),
+            "duration": round(result.duration, 3),
+            "chapters": [
+                {"title": c.title, "start": round(c.start, 3), "end": round(c.end, 3)}
+                for c in result.timeline.chapters
+            ],
+            "tags": info,
+            "side_files": [str(p) for p in result.side_files],
+            "clips": {"synthesized": result.clips_synthesized, "cached": result.clips_cached},
+        }, ensure_ascii=False, indent=2))  # fmt: skip
+    else:
+        click.echo(str(result.output))
+    if not ctx.obj["quiet"]:
+        click.echo(
+            f"{result.title}: {_minutes(result.duration)} ({result.duration:.1f} s), "
+            f"{result.chapters} chapters -> {result.output}",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("review", required=False, metavar="[REVIEW]")
+@click.option("--title", help="Title [default: from the review or its file name].")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@narration_options
+def plan(review: str | None, title: str | None, as_json: bool, settings: Settings) -> None:
+    """Show the segments REVIEW becomes, without synthesizing anything."""
+    from .segment import load_document, plan_rows
+
+    with ExitStack() as stack:
+        doc = load_document(_source(stack, review), settings, title=title)
+    rows = plan_rows(doc, settings)
+    if as_json:
+        click.echo(json.dumps({"title": doc.title, "segments": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"# {doc.title}")
+    click.echo(f"{'#':>3}  {'sentences':>9}  {'chars':>6}  {'est.':>6}  title")
+    for r in rows:
+        click.echo(
+            f"{r['index']:>3}  {r['sentences']:>9}  {r['chars']:>6}  "
+            f"{_minutes(r['est_seconds']):>6}  {r['title']}"
+        )
+    total = sum(r["est_seconds"] for r in rows)
+    click.echo(f"total: {len(rows)} chapters, about {_minutes(total)}")
+
+
+@cli.command()
+@click.option(
+    "--engine", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE, show_default=True
+)
+@click.option("--language", help="Only voices whose language starts with this (e.g. en).")
+@click.option("--json", "as_json", is_flag=True)
+def voices(engine: str, language: str | None, as_json: bool) -> None:  # fmt: skip
+    """List the voices of an engine."""
+    with create_engine(VoiceSettings(engine=engine)) as eng:
+        found = eng.voices()
+    if language:
+        found = [v for v in found if any(lang.startswith(language) for lang in v.languages)]
+    if as_json:
+        click.echo(json.dumps([v.as_dict() for v in found], ensure_ascii=False, indent=2))
+        return
+    for v in found:
+        click.echo(f"{v.id}\t{v.name}\t{','.join(v.languages)}\t{v.gender or ''}")
+
+
+@cli.group()
+def cache() -> None:
+    """Manage the clip cache."""
+
+
+@cache.command("info")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def cache_info(cache_dir: Path | None, as_json: bool) -> None:
+    """Where the cache is and how much it holds."""
+    store = ClipStore(cache_dir)
+    count, size = store.info()
+    if as_json:
+        click.echo(json.dumps({"path": str(store.root), "clips": count, "bytes": size}))
+    else:
+        click.echo(f"{store.root}\t{count} clips\t{size / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+def cache_clear(cache_dir: Path | None) -> None:
+    """Delete every cached clip."""
+    store = ClipStore(cache_dir)
+    click.echo(f"removed {store.clear()} clips from {store.root}")
+
+
+# ----------------------------------------------------------------------------- feed
+
+
 def main() -> None:
-    pass
+    cli(prog_name="narrate")

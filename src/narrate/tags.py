@@ -58,6 +58,7 @@ __all__ = [
     "EpisodeTags",
     "TagData",
     "TXXX_ENGINE",
+    "TXXX_FINGERPRINT",
     "TXXX_GUID",
     "TXXX_VOICE",
     "load_cover",
@@ -70,6 +71,7 @@ __all__ = [
 TXXX_ENGINE = "NARRATE_ENGINE"
 TXXX_VOICE = "NARRATE_VOICE"
 TXXX_GUID = "PODCAST_GUID"
+TXXX_FINGERPRINT = "NARRATE_FINGERPRINT"  # what the MP3 was made from (narrate batch)
 TOC_ID = "toc"
 NO_OFFSET = 0xFFFFFFFF
 MAX_MS = 0xFFFFFFFF  # CHAP times are 32-bit unsigned milliseconds
@@ -139,6 +141,7 @@ class TagData:
     track: int | None = None  # TRCK
     language: str = "eng"  # ISO 639-2: TLAN, and the language of COMM and USLT
     chapters: tuple[Chapter, ...] = ()
+    fingerprint: str | None = None  # TXXX NARRATE_FINGERPRINT
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class EpisodeTags:
     bitrate_mode: str  # "CBR", "VBR", "ABR" or "UNKNOWN"
     id3_version: int  # 3 or 4; 2 for an old v2.2 tag; 0 when the file has no ID3v2 tag
     language: str | None = None  # TLAN
+    fingerprint: str | None = None  # TXXX NARRATE_FINGERPRINT
 
 
 # --------------------------------------------------------------------------- cover
@@ -285,6 +289,7 @@ def _build(data: TagData, cover: tuple[bytes, str] | None, enc: Encoding) -> ID3
         (TXXX_ENGINE, data.engine),
         (TXXX_VOICE, data.voice),
         (TXXX_GUID, data.guid),
+        (TXXX_FINGERPRINT, data.fingerprint),
     ):
         if value:
             tags.add(TXXX(encoding=enc, desc=desc, text=[value]))
@@ -464,6 +469,7 @@ def read_tags(mp3: Path) -> EpisodeTags:
         bitrate_mode=str(info.bitrate_mode).rsplit(".", 1)[-1],  # "BitrateMode.CBR"
         id3_version=tags.version[1] if audio.tags is not None else 0,
         language=lang,
+        fingerprint=txxx.get(TXXX_FINGERPRINT) or None,
     )
 
 

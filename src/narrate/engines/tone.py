@@ -3,11 +3,21 @@
 Each sentence becomes ``leading`` s of silence, then a square-wave tone of
 ``seconds_per_char * len(text)`` seconds, then ``trailing`` s of silence, so the
 trimmed length of every clip is known to the sample.
+
+Test hooks (for ``narrate batch``, whose workers are separate processes):
+
+* a sentence containing ``[hang]`` (a review's ``[[hang]]`` after speech
+  normalization) never returns: the engine sleeps forever;
+* a sentence containing ``[fail]`` raises ``ClipError``;
+* when the environment variable ``NARRATE_TONE_LOG`` names a file, every call
+  appends its text as one line to it, so tests can count engine calls across processes.
 """
 
 from __future__ import annotations
 
+import os
 import struct
+import time
 from collections.abc import Iterator
 
 from ..errors import ClipError
@@ -15,11 +25,14 @@ from .base import AudioChunk, Engine, Voice
 
 SAMPLE_RATE = 22050
 HALF_PERIOD = 25  # samples: a 441 Hz square wave
+HANG_MARKER = "[hang]"
+FAIL_MARKER = "[fail]"
+LOG_ENV = "NARRATE_TONE_LOG"
 
 
 class ToneEngine(Engine):
     name = "tone"
-    seconds_per_char = 0.01
+    seconds_per_char = 0.02  # ~0.12 s a word of prose: plausible to clips.verify
     leading = 0.2
     trailing = 0.3
     calls = 0  # counted across instances in this process, for tests
@@ -38,6 +51,15 @@ class ToneEngine(Engine):
         if not text.strip():
             raise ClipError("tone engine: empty text")
         type(self).calls += 1
+        log_file = os.environ.get(LOG_ENV)
+        if log_file:
+            with open(log_file, "a", encoding="utf-8") as fh:
+                fh.write(" ".join(text.split()) + "\n")
+        if HANG_MARKER in text:
+            while True:
+                time.sleep(3600)
+        if FAIL_MARKER in text:
+            raise ClipError("tone engine: failure requested by the text")
         volume = self.settings.volume
         amplitude = int(0.5 * 32767 * volume)
         silence = b"\x00\x00"

@@ -1,0 +1,102 @@
+"""Assembly stage: lay clips and exact pauses on one timeline, and stream the PCM.
+
+``arrange`` turns the clips of every paragraph into a flat list of pieces (silence
+or clip) measured in frames. Both the timeline (chapter and cue times) and the PCM
+stream are derived from that one list, so what the tags say is where the audio is.
+The stream reads one clip at a time from disk: memory stays flat whatever the length.
+"""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .clips import Clip
+from .model import ChapterTiming, Cue, Document, Timeline
+from .settings import AudioSettings
+
+SILENCE_BLOCK_FRAMES = 8192
+
+
+@dataclass(frozen=True)
+class Piece:
+    frames: int
+    clip: Clip | None = None  # None: silence
+    paragraph: int = -1
+    sentence: int = -1
+
+
+def resample_needed(clips: Sequence[Sequence[Clip]]) -> int:
+    """The stream's sample rate: that of the first clip (all clips of one engine agree)."""
+    for para in clips:
+        for c in para:
+            return c.sample_rate
+    raise ValueError("no clips")
+
+
+def _frames(seconds: float, rate: int) -> int:
+    return max(0, round(seconds * rate))
+
+
+def arrange(clips: Sequence[Sequence[Clip]], audio: AudioSettings, rate: int) -> list[Piece]:
+    pieces = [Piece(_frames(audio.head, rate))]
+    for p, para in enumerate(clips):
+        if p:
+            pieces.append(Piece(_frames(audio.pause, rate)))
+        for s, clip in enumerate(para):
+            if s:
+                pieces.append(Piece(_frames(audio.sentence_pause, rate)))
+            frames = (
+                clip.frames
+                if clip.sample_rate == rate
+                else round(clip.frames * rate / clip.sample_rate)
+            )
+            pieces.append(Piece(frames, clip, p, s))
+    pieces.append(Piece(_frames(audio.tail, rate)))
+    return pieces
+
+
+def timeline(doc: Document, pieces: Sequence[Piece], rate: int) -> Timeline:
+    pos = 0
+    spans: dict[int, list[tuple[int, int, int]]] = {}
+    for piece in pieces:
+        if piece.clip is not None:
+            spans.setdefault(piece.paragraph, []).append((piece.sentence, pos, pos + piece.frames))
+        pos += piece.frames
+    chapters = []
+    for seg in doc.segments:
+        cues = []
+        for s, start, end in spans.get(seg.index, []):
+            cues.append(Cue(start / rate, end / rate, seg.sentences[s].display))
+        if cues:
+            chapters.append(
+                ChapterTiming(seg.index, seg.title, cues[0].start, cues[-1].end, tuple(cues))
+            )
+    return Timeline(pos / rate, tuple(chapters))
+
+
+def _clip_pcm(clip: Clip, rate: int, frames: int) -> bytes:
+    with wave.open(str(clip.path), "rb") as w:
+        data = w.readframes(w.getnframes())
+    if clip.sample_rate != rate:
+        from pydub import AudioSegment
+
+        seg = AudioSegment(data=data, sample_width=2, frame_rate=clip.sample_rate, channels=1)
+        data = seg.set_frame_rate(rate).raw_data
+    want = frames * 2
+    return data[:want].ljust(want, b"\x00")
+
+
+def pcm_stream(pieces: Sequence[Piece], rate: int) -> Iterator[bytes]:
+    """Yield mono 16-bit PCM for ``pieces``, one clip or one block of silence at a time."""
+    block = b"\x00\x00" * SILENCE_BLOCK_FRAMES
+    for piece in pieces:
+        if piece.clip is None:
+            left = piece.frames
+            while left > 0:
+                n = min(left, SILENCE_BLOCK_FRAMES)
+                yield block if n == SILENCE_BLOCK_FRAMES else block[: n * 2]
+                left -= n
+        else:
+            yield _clip_pcm(piece.clip, rate, piece.frames)

@@ -1,0 +1,220 @@
+"""Clip stage: synthesize one sentence, verify the audio, trim it, cache it.
+
+A clip is one sentence's speech as mono 16-bit PCM in a WAV file, with the engine's
+own leading and trailing silence cut off so that the pauses narrate adds are exact.
+Clips live in a content-addressed cache: the key covers everything that can change
+the audio (text for the ear, engine and its version, voice, rate, volume, trimming
+threshold, narrate's version), so a rerun or an edit re-synthesizes only what changed.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import json
+import logging
+import os
+import sys
+import wave
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .atomic import atomic_path
+from .engines.base import AudioChunk, Engine
+from .errors import ClipError, OutputError
+from .settings import AudioSettings
+
+log = logging.getLogger(__name__)
+
+CACHE_ENV = "NARRATE_CACHE_DIR"
+MIN_SECONDS_PER_WORD = 0.08  # faster than any narration at the highest rate
+MAX_SECONDS_PER_WORD = 2.0
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    sample_rate: int
+    frames: int
+    cached: bool = False
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("narrate", appauthor=False)) / "clips"
+
+
+def clip_key(engine: Engine, speech: str, audio: AudioSettings) -> str:
+    v = engine.settings
+    material = json.dumps(
+        {
+            "text": speech,
+            "engine": engine.name,
+            "engine_version": engine.version(),
+            "voice": v.voice,
+            "rate": v.rate,
+            "volume": v.volume,
+            "trim_db": audio.silence_threshold_db,
+            "narrate": __version__,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class ClipStore:
+    """A content-addressed folder of trimmed clips: ``<root>/<key[:2]>/<key>.wav``."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root else default_cache_dir()
+
+    def path_for(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.wav"
+
+    def get(self, key: str) -> Clip | None:
+        path = self.path_for(key)
+        try:
+            with wave.open(str(path), "rb") as w:
+                if w.getnchannels() != 1 or w.getsampwidth() != 2 or w.getnframes() == 0:
+                    return None
+                return Clip(path, w.getframerate(), w.getnframes(), cached=True)
+        except (OSError, wave.Error, EOFError):
+            return None
+
+    def put(self, key: str, rate: int, pcm: bytes) -> Clip:
+        path = self.path_for(key)
+        try:
+            with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(rate)
+                w.writeframes(pcm)
+        except OSError as exc:
+            raise OutputError(f"cannot write to the clip cache {self.root}: {exc}") from exc
+        return Clip(path, rate, len(pcm) // 2, cached=False)
+
+    def info(self) -> tuple[int, int]:
+        """(number of clips, total bytes)."""
+        count = size = 0
+        if self.root.is_dir():
+            for p in self.root.glob("*/*.wav"):
+                count += 1
+                size += p.stat().st_size
+        return count, size
+
+    def clear(self) -> int:
+        count = 0
+        if self.root.is_dir():
+            for p in self.root.glob("*/*.wav"):
+                p.unlink(missing_ok=True)
+                count += 1
+        return count
+
+
+def to_mono16(chunks: Iterable[AudioChunk]) -> tuple[int, bytes]:
+    """Join one clip's chunks into mono 16-bit PCM at the engine's rate."""
+    from pydub import AudioSegment
+
+    parts: list[bytes] = []
+    rate: int | None = None
+    for c in chunks:
+        if rate is None:
+            rate = c.sample_rate
+        if (c.sample_width, c.channels, c.sample_rate) != (2, 1, rate):
+            seg = AudioSegment(
+                data=c.data,
+                sample_width=c.sample_width,
+                frame_rate=c.sample_rate,
+                channels=c.channels,
+            )
+            seg = seg.set_channels(1).set_sample_width(2).set_frame_rate(rate)
+            parts.append(seg.raw_data)
+        else:
+            parts.append(c.data)
+    if rate is None:
+        raise ClipError("engine produced no audio")
+    return rate, b"".join(parts)
+
+
+def _samples(pcm: bytes) -> array.array:
+    a = array.array("h")
+    a.frombytes(pcm[: len(pcm) - len(pcm) % 2])
+    if sys.byteorder == "big":  # pragma: no cover
+        a.byteswap()
+    return a
+
+
+def threshold(db: float) -> int:
+    return max(1, int(32768 * 10 ** (db / 20)))
+
+
+def speech_bounds(pcm: bytes, db: float) -> tuple[int, int]:
+    """First and one-past-last frame louder than ``db`` dBFS; (0, 0) when all is silence."""
+    a = _samples(pcm)
+    t = threshold(db)
+    n = len(a)
+    start = 0
+    while start < n and -t < a[start] < t:
+        start += 1
+    if start == n:
+        return 0, 0
+    end = n
+    while end > start and -t < a[end - 1] < t:
+        end -= 1
+    return start, end
+
+
+def verify(rate: int, frames: int, speech: str) -> None:
+    """Refuse audio whose length cannot be the speech of ``speech``."""
+    words = max(1, len(speech.split()))
+    seconds = frames / rate
+    if not 4000 <= rate <= 192000:
+        raise ClipError(f"implausible sample rate {rate} Hz")
+    low = MIN_SECONDS_PER_WORD * words - 0.3
+    high = MAX_SECONDS_PER_WORD * words + 2.0
+    if not low <= seconds <= high:
+        raise ClipError(
+            f"{seconds:.2f} s of audio for {words} words is not plausible "
+            f"(expected {max(low, 0):.1f}-{high:.1f} s)"
+        )
+
+
+def render_clip(
+    engine: Engine, speech: str, store: ClipStore, audio: AudioSettings, *, paragraph: int
+) -> Clip:
+    """Return the trimmed clip of ``speech``, from the cache or from the engine.
+
+    A failed or implausible attempt is retried once; then ``ClipError`` names the paragraph.
+    """
+    key = clip_key(engine, speech, audio)
+    cached = store.get(key)
+    if cached is not None:
+        return cached
+    reason = ""
+    for attempt in (1, 2):
+        try:
+            rate, pcm = to_mono16(engine.synthesize(speech))
+            start, end = speech_bounds(pcm, audio.silence_threshold_db)
+            if end <= start:
+                raise ClipError("engine produced only silence")
+            verify(rate, end - start, speech)
+            return store.put(key, rate, pcm[start * 2 : end * 2])
+        except ClipError as exc:
+            reason = str(exc)
+            log.warning("paragraph %d: attempt %d failed: %s", paragraph + 1, attempt, reason)
+    snippet = speech if len(speech) <= 40 else speech[:37] + "..."
+    raise ClipError(
+        f"paragraph {paragraph + 1}: no usable audio for {snippet!r} after 2 attempts: {reason}",
+        paragraph=paragraph,
+    )

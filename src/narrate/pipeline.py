@@ -1,0 +1,201 @@
+"""One review end to end: Document -> clips -> timeline -> MP3 (+ side files).
+
+Data flows one way: segment -> clips -> assemble -> encode -> tags -> side files.
+The MP3 is encoded and tagged in a temporary file beside the target and renamed
+into place only when complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from slugify import slugify
+
+from . import __version__
+from .assemble import arrange, pcm_stream, resample_needed, timeline
+from .atomic import atomic_path, write_text_atomic
+from .clips import Clip, ClipStore, render_clip
+from .encode import encode_mp3, ffmpeg_path
+from .engines import Engine, create_engine
+from .errors import InputError, OutputError
+from .model import Document, Timeline
+from .settings import Settings
+from .tags import TagData, guid_for_name, load_cover, write_tags
+from .transcripts import chapters_from_timeline, chapters_json, to_srt, to_vtt
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION_CHARS = 4000  # Apple Podcasts' limit for an episode description
+
+ClipCallback = Callable[[int, int, Clip], None]  # (done, total, clip)
+
+
+@dataclass(frozen=True)
+class NarrationResult:
+    output: Path
+    title: str
+    duration: float
+    timeline: Timeline
+    clips_synthesized: int
+    clips_cached: int
+    side_files: tuple[Path, ...] = ()
+
+    @property
+    def chapters(self) -> int:
+        return len(self.timeline.chapters)
+
+
+def output_name(title: str) -> str:
+    """``<slug-of-title>.mp3``; a title with no letters at all gives ``review.mp3``."""
+    return (slugify(title, max_length=80, word_boundary=True) or "review") + ".mp3"
+
+
+def default_description(doc: Document) -> str:
+    first = doc.segments[0].display.strip() if doc.segments else ""
+    if len(first) <= DESCRIPTION_CHARS:
+        return first
+    return first[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def render_clips(
+    doc: Document,
+    engine: Engine,
+    store: ClipStore,
+    settings: Settings,
+    on_clip: ClipCallback | None = None,
+) -> list[list[Clip]]:
+    total = sum(len(s.sentences) for s in doc.segments)
+    done = 0
+    out: list[list[Clip]] = []
+    for seg in doc.segments:
+        para = []
+        for sentence in seg.sentences:
+            clip = render_clip(engine, sentence.speech, store, settings.audio, paragraph=seg.index)
+            para.append(clip)
+            done += 1
+            if on_clip:
+                on_clip(done, total, clip)
+        out.append(para)
+    return out
+
+
+def tag_data(
+    doc: Document, output: Path, settings: Settings, tl: Timeline, engine: Engine
+) -> TagData:
+    t = settings.tags
+    return TagData(
+        title=t.title or doc.title,
+        artist=t.author,
+        album=t.album,
+        genre=t.genre,
+        date=t.resolved_date(),
+        description=t.description if t.description is not None else default_description(doc),
+        lyrics=doc.display_text,
+        cover=t.cover,
+        encoder=f"narrate {__version__} (ffmpeg/LAME)",
+        engine=f"{engine.name} {engine.version()}",
+        voice=engine.settings.voice or "default",
+        guid=guid_for_name(output.name),
+        chapters=chapters_from_timeline(tl),
+    )
+
+
+def narrate(
+    doc: Document,
+    output: Path,
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    store: ClipStore | None = None,
+    on_clip: ClipCallback | None = None,
+    fingerprint: str | None = None,
+) -> NarrationResult:
+    """Narrate ``doc`` into the MP3 ``output`` (and its side files); return what was made.
+
+    ``fingerprint`` (from ``narrate batch``) is stored in the MP3 as a TXXX frame.
+    """
+    if not doc.segments or not any(s.sentences for s in doc.segments):
+        raise InputError(f"{doc.source or doc.title}: nothing to narrate")
+    check_output(output)  # fail before any synthesis: a bad target, a missing ffmpeg
+    ffmpeg_path()
+    if settings.tags.cover is not None:
+        load_cover(settings.tags.cover)  # a bad cover fails before any synthesis too
+    store = store or ClipStore(settings.cache_dir)
+    own_engine = engine is None
+    engine = engine or create_engine(settings.voice)
+    try:
+        clips = render_clips(doc, engine, store, settings, on_clip)
+        data_engine = engine
+        rate = resample_needed(clips)
+        pieces = arrange(clips, settings.audio, rate)
+        tl = timeline(doc, pieces, rate)
+        tags = replace(tag_data(doc, output, settings, tl, data_engine), fingerprint=fingerprint)
+    finally:
+        if own_engine:
+            engine.close()
+    with atomic_path(output) as tmp:
+        encode_mp3(pcm_stream(pieces, rate), rate, tmp, settings.audio)
+        write_tags(tmp, tags, settings.tags.id3_version)
+    side = write_side_files(output, tl, settings, tags.title)
+    flat = [c for para in clips for c in para]
+    synthesized = sum(1 for c in flat if not c.cached)
+    log.info(
+        "%s: %.1f s, %d chapters, %d clips synthesized, %d from cache",
+        output,
+        tl.duration,
+        len(tl.chapters),
+        synthesized,
+        len(flat) - synthesized,
+    )
+    return NarrationResult(
+        output=output,
+        title=tags.title,
+        duration=tl.duration,
+        timeline=tl,
+        clips_synthesized=synthesized,
+        clips_cached=len(flat) - synthesized,
+        side_files=side,
+    )
+
+
+def check_output(output: Path) -> None:
+    """Refuse a target that cannot be written, or whose side files would overwrite it."""
+    if output.suffix.lower() != ".mp3":
+        raise OutputError(f"{output}: the output file name must end in .mp3")
+    folder = output.parent
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"cannot write to {folder}: {parent} is not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise OutputError(f"cannot write to {folder}: permission denied")
+            break
+    if output.is_dir():
+        raise OutputError(f"{output}: is a folder")
+
+
+def side_file_paths(output: Path, settings: Settings) -> dict[str, Path]:
+    paths = {kind: output.with_suffix(f".{kind}") for kind in settings.transcripts}
+    if settings.chapters_json:
+        paths["chapters"] = output.with_suffix(".chapters.json")
+    return paths
+
+
+def write_side_files(
+    output: Path, tl: Timeline, settings: Settings, title: str
+) -> tuple[Path, ...]:
+    written = []
+    for kind, path in side_file_paths(output, settings).items():
+        if kind == "srt":
+            text = to_srt(tl.cues)
+        elif kind == "vtt":
+            text = to_vtt(tl.cues)
+        else:
+            text = chapters_json(tl.chapters, title=title)
+        write_text_atomic(path, text)
+        written.append(path)
+    return tuple(written)

@@ -1,0 +1,31 @@
+"""Shared fixtures (append only: several test modules use this file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrate.clips import ClipStore
+
+# Short sentences, each passing clips.verify at the tone engine's 0.02 s per character.
+TONE_REVIEW = (
+    "A Quiet Test Review\n\n"
+    "The first paragraph opens here. It has a second sentence too.\n\n"
+    "Another paragraph speaks briefly.\n\n"
+    "The closing paragraph arrives. Then it ends. Finally done.\n"
+)
+
+
+@pytest.fixture
+def clip_store(tmp_path: Path) -> ClipStore:
+    """A clip cache private to the test."""
+    return ClipStore(tmp_path / "cache")
+
+
+@pytest.fixture
+def tone_review(tmp_path: Path) -> Path:
+    """A small plain-text review: a title line, then 3 paragraphs of 2, 1 and 3 sentences."""
+    path = tmp_path / "review.txt"
+    path.write_text(TONE_REVIEW, encoding="utf-8")
+    return path
