@@ -66,8 +66,10 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv >&2 || { say "python venv failed; on Debian/Ubuntu: apt-get install python3-venv"; exit 1; }
 fi
 # Reinstall only when pyproject.toml changed or the extras asked for are new.
+# A dev install also satisfies a runtime one.
 stamp=".venv/.narrate-installed${extras:+-dev}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+fresh() { [ -f "$1" ] && ! [ pyproject.toml -nt "$1" ]; }
+if ! fresh "$stamp" && ! { [ -z "$extras" ] && fresh .venv/.narrate-installed-dev; }; then
   say "installing narrate${extras} into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >&2
   .venv/bin/python -m pip install -q -e ".${extras}" >&2
