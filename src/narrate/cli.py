@@ -276,6 +276,81 @@ def plan(review: str | None, title: str | None, as_json: bool, settings: Setting
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML ([defaults] + [[item]] tables) or CSV manifest of the reviews.",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_OUT_DIR,
+    show_default=True,
+    help="Folder for the MP3s.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=None,
+    help="Worker processes [default: the number of CPUs].",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write every item's result to this JSON file.",
+)
+@narration_options
+@click.pass_context
+def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out_dir: Path,
+          jobs: int | None, report_path: Path | None, settings: Settings) -> None:  # fmt: skip
+    """Narrate many reviews into OUT_DIR, in parallel; a rerun redoes only what changed.
+
+    PATHS are files, folders (searched recursively for .txt, .md, .markdown, .html and
+    .htm), globs, or - to read a list of paths from stdin. Prints each MP3's path;
+    a summary goes to stderr. Exits with 1 when any item failed.
+    """
+    import os
+
+    from . import batch as batching
+
+    if not paths and manifest is None:
+        raise click.UsageError("give the reviews to narrate as PATHS, with --manifest, or both")
+    entries = batching.load_manifest(manifest) if manifest is not None else []
+    if paths:
+        entries += batching.collect_paths(paths, sys.stdin)
+    quiet = ctx.obj["quiet"]
+    live = not quiet and sys.stderr.isatty()
+    drawn = [0]
+
+    def show(p: batching.Progress) -> None:
+        line = batching.format_progress(p)
+        click.echo("\r" + line.ljust(drawn[0]), nl=False, err=True)
+        drawn[0] = len(line)
+
+    try:
+        result = batching.run_batch(entries, settings, out_dir, jobs=jobs or os.cpu_count(),
+                                    on_progress=show if live else None)  # fmt: skip
+    finally:
+        if drawn[0]:
+            click.echo("\r" + " " * drawn[0] + "\r", nl=False, err=True)
+    if report_path is not None:
+        batching.write_report(report_path, result)
+    for r in result.items:
+        if r.status != batching.FAILED:
+            click.echo(r.output)
+    if not quiet:
+        click.echo(batching.format_summary(result), err=True)
+    else:
+        for r in result.failed:
+            click.echo(f"failed: {r.source}: {r.reason}", err=True)
+    if not result.ok:
+        ctx.exit(1)
+
+
+@cli.command()
 @click.option(
     "--engine", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE, show_default=True
 )
