@@ -102,3 +102,24 @@ def test_rate_changes_the_length(engine: Pyttsx3Engine) -> None:
 def test_empty_text_is_refused(engine: Pyttsx3Engine) -> None:
     with pytest.raises(ClipError, match="nothing to say"):
         list(engine.synthesize("   "))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The disease is called pneumonoultramicroscopicsilicovolcanoconiosis.",
+        "Er war Donaudampfschifffahrtsgesellschaftskapitaen.",
+        "ISBN 9780306406157.",
+        "It costs $1,234,567.89 in 2019-2020.",
+        "Emoji at the end 🍿",
+    ],
+)
+def test_long_words_and_numbers_pass_the_checks(tmp_path, text: str) -> None:
+    """espeak caps word-event lengths at 31 characters and reads long numbers digit by
+    digit: neither may be mistaken for lost text."""
+    from narrate.clips import ClipStore, render_clip
+    from narrate.settings import AudioSettings
+
+    engine = create_engine(VoiceSettings())
+    clip = render_clip(engine, text, ClipStore(tmp_path), AudioSettings(), paragraph=0)
+    assert abs(clip.frames - cli_frames(text)) < 0.05 * clip.frames

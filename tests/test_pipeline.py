@@ -404,7 +404,7 @@ class SilentEngine(_TestEngine):
         yield AudioChunk(RATE, 2, 1, b"\x00\x00" * RATE)
 
 
-LONG = " ".join(f"word{i}" for i in range(40)) + "."
+LONG = " ".join(["word"] * 40) + "."
 
 
 def _doc(*paragraphs: str) -> Document:
@@ -426,6 +426,17 @@ def test_verify_bounds() -> None:
         verify(RATE, round(0.05 * RATE), LONG)
     with pytest.raises(ClipError, match="implausible sample rate 3000 Hz"):
         verify(3000, 3000, "One word.")
+
+
+def test_verify_counts_digits_and_acronyms_as_words() -> None:
+    """espeak-ng reads an ISBN digit by digit: 7.25 s for "ISBN 9780306406157." is fine."""
+    isbn = "ISBN 9780306406157."  # 2 words + 4 capitals + 13 digits: up to 40 s
+    verify(RATE, round(7.25 * RATE), isbn)
+    verify(RATE, round(39.9 * RATE), isbn)
+    with pytest.raises(ClipError, match=r"^40\.10 s of audio for 2 words is not plausible"):
+        verify(RATE, round(40.1 * RATE), isbn)
+    with pytest.raises(ClipError, match=r"expected 0\.0-6\.0 s"):
+        verify(RATE, round(7.25 * RATE), "isbn number.")
 
 
 def test_a_failed_call_is_retried_once(clip_store: ClipStore) -> None:
@@ -460,7 +471,7 @@ def test_implausible_audio_names_the_paragraph(tmp_path: Path, clip_store: ClipS
     with pytest.raises(ClipError) as info:
         narrate(doc, out, settings, engine=engine, store=clip_store)
     message = str(info.value)
-    assert message.startswith("paragraph 3: no usable audio for 'word0 word1 word2 word3 ")
+    assert message.startswith("paragraph 3: no usable audio for 'word word word word word ")
     assert message.endswith(
         "after 2 attempts: 0.05 s of audio for 40 words is not plausible (expected 2.9-82.0 s)"
     )

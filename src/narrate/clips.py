@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import wave
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "NARRATE_CACHE_DIR"
 MIN_SECONDS_PER_WORD = 0.08  # faster than any narration at the highest rate
 MAX_SECONDS_PER_WORD = 2.0
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 
 
 @dataclass(frozen=True)
@@ -176,13 +178,18 @@ def speech_bounds(pcm: bytes, db: float) -> tuple[int, int]:
 
 
 def verify(rate: int, frames: int, speech: str) -> None:
-    """Refuse audio whose length cannot be the speech of ``speech``."""
+    """Refuse audio whose length cannot be the speech of ``speech``.
+
+    The upper bound also counts every digit, and every letter of an all-capital token,
+    as a word of its own: engines read "ISBN 9780306406157" symbol by symbol.
+    """
     words = max(1, len(speech.split()))
+    symbols = sum(ch.isdigit() for ch in speech) + sum(len(t) for t in _ACRONYM.findall(speech))
     seconds = frames / rate
     if not 4000 <= rate <= 192000:
         raise ClipError(f"implausible sample rate {rate} Hz")
     low = MIN_SECONDS_PER_WORD * words - 0.3
-    high = MAX_SECONDS_PER_WORD * words + 2.0
+    high = MAX_SECONDS_PER_WORD * (words + symbols) + 2.0
     if not low <= seconds <= high:
         raise ClipError(
             f"{seconds:.2f} s of audio for {words} words is not plausible "

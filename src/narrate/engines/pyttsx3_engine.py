@@ -42,7 +42,6 @@ INSTALL_HINT = (
     "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; "
     "macOS: brew install espeak-ng) or run scripts/bootstrap.sh"
 )
-WORD_COVERAGE_MIN = 0.9  # share of the text espeak's word events must reach
 
 
 class _StdoutToLog(io.TextIOBase):
@@ -76,17 +75,18 @@ def _allow_phoneme_input() -> None:
 
 
 _PHONEMES = re.compile(r"\[\[[^\]]*\]\]")
-_WORD = re.compile(r"\w")
+_TOKEN = re.compile(r"\S*\w\S*")
 
 
-def _last_word_end(text: str) -> int:
-    """Where espeak's word events must reach: the end of the last word outside ``[[...]]``.
+def _last_word_start(text: str) -> int:
+    """Where espeak's last word event must start: the last token outside ``[[...]]``.
 
-    (espeak-ng reports no word positions inside phoneme input.)
+    Word events carry the start of each word (their length is capped at 31 characters,
+    so only starts are compared). espeak-ng reports no words inside phoneme input.
     """
     masked = _PHONEMES.sub(lambda m: " " * len(m.group()), text)
-    ends = [m.end() for m in _WORD.finditer(masked)]
-    return ends[-1] if ends else 0
+    starts = [m.start() for m in _TOKEN.finditer(masked)]
+    return starts[-1] if starts else 0
 
 
 def _driver_name() -> str | None:
@@ -121,7 +121,7 @@ class Pyttsx3Engine(Engine):
             _allow_phoneme_input()
         self._done = threading.Event()
         self._completed = False
-        self._word_end = 0
+        self._word_start = -1
         self._tokens = [
             self._tts.connect("finished-utterance", self._on_finished),
             self._tts.connect("started-word", self._on_word),
@@ -148,7 +148,7 @@ class Pyttsx3Engine(Engine):
         self._done.set()
 
     def _on_word(self, name: Any = None, location: int = 0, length: int = 0) -> None:
-        self._word_end = max(self._word_end, int(location) - 1 + int(length))
+        self._word_start = max(self._word_start, int(location) - 1)
 
     # -- helpers ---------------------------------------------------------------------
     def _set(self, prop: str, value: object) -> None:
@@ -235,13 +235,13 @@ class Pyttsx3Engine(Engine):
         path = self._tmpdir / f"{uuid.uuid4().hex}.wav"
         self._done.clear()
         self._completed = False
-        self._word_end = 0
+        self._word_start = -1
         try:
             with contextlib.redirect_stdout(_StdoutToLog()):
                 self._tts.save_to_file(text, str(path))
                 self._tts.runAndWait()
                 # runAndWait may return early (see module doc): wait for this utterance's end.
-                finished = self._done.wait(timeout=max(30.0, len(text) * 0.5))
+                finished = self._done.wait(timeout=self.timeout)
         except Exception as exc:
             raise ClipError(f"speech engine failed: {exc}") from exc
         try:
@@ -251,9 +251,12 @@ class Pyttsx3Engine(Engine):
                 raise ClipError("speech engine stopped before the end of the text")
             if not path.exists() or path.stat().st_size == 0:
                 raise ClipError("speech engine wrote no audio")
-            target = _last_word_end(text)
-            if self._is_espeak and self._word_end < WORD_COVERAGE_MIN * target:
-                raise ClipError(f"speech engine stopped at character {self._word_end} of {target}")
+            last = _last_word_start(text)
+            if self._is_espeak and self._word_start < last:
+                raise ClipError(
+                    f"speech engine stopped before the last word (reached character "
+                    f"{self._word_start + 1}, the last word starts at {last + 1})"
+                )
             chunk = read_clip_file(path, true_rate=self._espeak_rate())
         finally:
             with contextlib.suppress(OSError):
