@@ -91,6 +91,34 @@ def test_explicit_encoding_overrides() -> None:
         decode_bytes(data, "x", encoding="klingon")
 
 
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "hex", "zlib", "utf-8\x00", "\udcff"])
+def test_non_text_encoding_is_unknown(tmp_path: Path, encoding: str) -> None:
+    # codecs.lookup knows rot13 and base64, but they turn bytes into bytes, not text.
+    with pytest.raises(InputError) as info:
+        decode_bytes(b"aGVsbG8=", "x", encoding=encoding)
+    assert str(info.value) == f"x: unknown encoding {encoding!r}"
+    path = tmp_path / "r.txt"
+    path.write_bytes(b"aGVsbG8=")
+    message = error_of(path, TextSettings(encoding=encoding))
+    assert message == f"{path}: unknown encoding {encoding!r}"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"), [(b"abc", "undefined"), (b"abc\\x", "punycode"), (b"xn--abc-", "idna")]
+)
+def test_text_codec_failing_with_unicode_error(data: bytes, encoding: str) -> None:
+    # These raise a plain UnicodeError, not a UnicodeDecodeError.
+    with pytest.raises(InputError, match=rf"^x: cannot be decoded as {encoding}$"):
+        decode_bytes(data, "x", encoding=encoding)
+
+
+@pytest.mark.parametrize("charset", ["base64", "rot13", "undefined", "idna"])
+def test_html_meta_charset_that_cannot_decode(charset: str) -> None:
+    page = f'<meta charset="{charset}"><p>Almodóvar’s</p>'
+    text, codec = decode_bytes(page.encode("cp1252"), "x.html", fmt="html")
+    assert "Almodóvar’s" in text and codec == "cp1252"
+
+
 def test_html_meta_charset() -> None:
     page = '<html><head><meta charset="windows-1252"></head><body><p>Almodóvar’s</p></body>'
     text, codec = decode_bytes(page.encode("cp1252"), "x.html", fmt="html")
@@ -180,15 +208,18 @@ print("code is not read")
 
 def test_markdown_blocks() -> None:
     title, blocks = markdown_blocks(MARKDOWN)
-    assert title == "Pain and Glory: a review"  # front matter wins over the leading h1
+    assert title == "Pain and Glory: a review"  # front matter wins over the leading h1 ...
     assert blocks == [
+        Block("Pain and Glory", level=1),  # ... which differs from it, so it stays
         Block(
             "Cult film director Salvador Mallo (Antonio Banderas) suffers from a long "
             "list of ailments. See the trailer and the_code."
         ),
         Block("The performances", level=2),
-        Block("Banderas is superb."),
-        Block("Penélope Cruz shines."),
+        Block(
+            "Banderas is superb.\nPenélope Cruz shines.",
+            items=("Banderas is superb.", "Penélope Cruz shines."),
+        ),
         Block("Film, Score"),
         Block("Pain and Glory, 5"),
         Block("Verdict", level=2),
@@ -203,6 +234,37 @@ def test_markdown_leading_h1_is_the_title() -> None:
     title, blocks = markdown_blocks("# Pain and Glory\n\nText here.\n\n# Second\n\nMore.")
     assert title == "Pain and Glory"
     assert blocks == [Block("Text here."), Block("Second", level=1), Block("More.")]
+
+
+def test_markdown_front_matter_title_keeps_a_different_h1() -> None:
+    text = "---\ntitle: Review\n---\n# Pain *and* Glory\n\nText here.\n"
+    title, blocks = markdown_blocks(text)
+    assert title == "Review"
+    assert blocks == [Block("Pain and Glory", level=1), Block("Text here.")]
+    # The same text as the front-matter title: the h1 is the title, not read twice.
+    title, blocks = markdown_blocks(text.replace("Review", '"Pain  and Glory"'))
+    assert title == "Pain  and Glory"
+    assert blocks == [Block("Text here.")]
+
+
+def test_markdown_list_is_one_block() -> None:
+    text = (
+        "## Acting\n\n- first\n- second *item*\n  - nested\n- third\n\n"
+        "1. One.\n2. Two\n\n   more of two\n\nAfter.\n\n* other list\n\n+ third list\n"
+    )
+    _, blocks = markdown_blocks(text)
+    assert blocks == [
+        Block("Acting", level=2),
+        Block(
+            "first\nsecond item\nnested\nthird",
+            items=("first", "second item", "nested", "third"),
+        ),
+        Block("One.\nTwo\nmore of two", items=("One.", "Two", "more of two")),
+        Block("After."),
+        Block("other list", items=("other list",)),
+        Block("third list", items=("third list",)),
+    ]
+    assert all(b.is_list for b in blocks if b.items) and not blocks[0].is_list
 
 
 HTML = """<!DOCTYPE html>
@@ -242,8 +304,7 @@ def test_html_blocks_prefer_article() -> None:
         ),
         Block("Performances", level=2),
         Block("This is one of Banderas’ finest roles. Truly."),
-        Block("Raw and honest"),
-        Block("Sweet and funny"),
+        Block("Raw and honest\nSweet and funny", items=("Raw and honest", "Sweet and funny")),
         Block("The poster."),
     ]
     joined = " ".join(b.text for b in blocks)
@@ -277,6 +338,24 @@ def test_html_main_then_body_and_title_fallbacks() -> None:
     title, blocks = html_blocks("<p>First.</p><h1>Heading</h1><p>Second.</p>")
     assert title == "Heading"
     assert blocks == [Block("First."), Block("Heading", level=1), Block("Second.")]
+
+
+def test_html_list_is_one_block() -> None:
+    _, blocks = html_blocks(
+        "<article><h2>Acting</h2><ul>\n<li>first</li>\n<li>second <b>item</b>"
+        "<ol><li>nested</li></ol> tail</li><li><p>para one</p><p>para two</p></li></ul>"
+        "<p>Between.</p><ol><li>Other list</li></ol><ul><li>Third list</li></ul></article>"
+    )
+    assert blocks == [
+        Block("Acting", level=2),
+        Block(
+            "first\nsecond item\nnested\ntail\npara one\npara two",
+            items=("first", "second item", "nested", "tail", "para one", "para two"),
+        ),
+        Block("Between."),
+        Block("Other list", items=("Other list",)),
+        Block("Third list", items=("Third list",)),
+    ]
 
 
 # -------------------------------------------------------------- load and errors

@@ -19,6 +19,7 @@ from narrate.model import Document, Sentence
 from narrate.segment import (
     build_segments,
     fit_sentence,
+    item_sentences,
     load_document,
     make_speaker,
     opening_words,
@@ -232,11 +233,78 @@ def test_html_document(tmp_path: Path) -> None:
     assert [(s.title, s.display) for s in doc.segments] == [
         ("First para.", "First para."),
         ("Cast", "Cast\n\nBanderas."),
-        ("One", "One"),
-        ("Two", "Two"),
+        ("One Two", "One\nTwo"),  # a list is one chapter
+    ]
+    assert [(x.display, x.speech) for x in doc.segments[2].sentences] == [
+        ("One", "One."),
+        ("Two", "Two."),
     ]
     for absent in ("alert", "Home", "Copyright", "Site"):
         assert absent not in doc.display_text
+
+
+def test_markdown_list_is_one_chapter(tmp_path: Path) -> None:
+    md = (
+        "## Acting\n\n- first\n- second\n\n1. Alpha. Beta\n2. *Gamma!*\n3. “Quoted”\n"
+        "4. Pros:\n5. 🎬\n\n## Verdict\n\n- See it.\n"
+    )
+    doc = load_document(write(tmp_path, "l.md", md), Settings())
+    assert [(s.title, s.heading, s.display) for s in doc.segments] == [
+        ("Acting", "Acting", "Acting\n\nfirst\nsecond"),
+        ("Alpha. Beta Gamma! “Quoted” Pros: 🎬", None, "Alpha. Beta\nGamma!\n“Quoted”\nPros:\n🎬"),
+        ("Verdict", "Verdict", "Verdict\n\nSee it."),
+    ]
+    # Each item is a sentence of its own; one without an end gets a full stop in its
+    # speech only, so the engine pauses after it.
+    assert [(x.display, x.speech) for x in doc.segments[0].sentences] == [
+        ("Acting", "Acting"),
+        ("first", "first."),
+        ("second", "second."),
+    ]
+    assert [(x.display, x.speech) for x in doc.segments[1].sentences] == [
+        ("Alpha.", "Alpha."),
+        ("Beta", "Beta."),
+        ("Gamma!", "Gamma!"),
+        ("“Quoted”", '"Quoted".'),
+        ("Pros:", "Pros."),
+    ]
+    assert [(x.display, x.speech) for x in doc.segments[2].sentences] == [
+        ("Verdict", "Verdict"),
+        ("See it.", "See it."),
+    ]
+
+
+@pytest.mark.parametrize("bound", [1, 2, 3, 5, 8, 400])
+def test_list_item_full_stop_keeps_the_bound(bound: int) -> None:
+    items = ["one two three", "four", "five six seven eight"]
+    speak = make_speaker(None, "espeak")
+    (seg,) = build_segments([Block.list_of(items)], small(bound))
+    assert list(seg.sentences) == [x for i in items for x in item_sentences(i, bound, speak)]
+    for item in items:
+        sentences = item_sentences(item, bound, speak)
+        assert all(0 < len(x.speech) <= bound for x in sentences)
+        assert "".join(x.display for x in sentences).replace(" ", "") == item.replace(" ", "")
+        if bound > 1:  # room for the full stop after every item
+            assert sentences[-1].speech.endswith(".")
+            assert not sentences[-1].display.endswith(".")
+
+
+def test_front_matter_title_keeps_a_different_h1(tmp_path: Path) -> None:
+    md = "---\ntitle: My Review\n---\n\n# Pain and Glory\n\nText here.\n"
+    doc = load_document(write(tmp_path, "fm.md", md), Settings())
+    assert doc.title == "My Review"
+    (seg,) = doc.segments
+    assert (seg.title, seg.heading, seg.display) == (
+        "Pain and Glory",
+        "Pain and Glory",
+        "Pain and Glory\n\nText here.",
+    )
+    assert [x.speech for x in seg.sentences] == ["Pain and Glory", "Text here."]
+    same = load_document(
+        write(tmp_path, "same.md", md.replace("My Review", "Pain and Glory")), Settings()
+    )
+    assert same.title == "Pain and Glory"
+    assert [x.display for x in same.segments] == ["Text here."]
 
 
 # ------------------------------------------------------------------ unspeakable
@@ -422,6 +490,118 @@ def test_property_words_preserved(tmp_path_factory: pytest.TempPathFactory, text
     assert shown == _readable_words(text)
     assert [s.index for s in doc.segments] == list(range(len(doc.segments)))
     assert all(seg.sentences for seg in doc.segments)
+
+
+# Markdown: words that markup cannot touch (they start with a letter, and hold no
+# markup characters), so the expected readable words are known without a parser.
+_MD_LETTERS = "abcXYZéßøĳשלוםمرحبا가한字"
+_md_word = st.builds(
+    lambda head, tail, end: head + tail + end,
+    st.sampled_from(_MD_LETTERS),
+    st.text(alphabet=_MD_LETTERS + "0123456789’", max_size=6),
+    st.sampled_from(["", "", "", ".", ",", "!", "?", ":", "…", "”"]),
+)
+_md_words = st.lists(_md_word, min_size=1, max_size=6)
+
+
+@st.composite
+def _md_inline(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A line of words, some wrapped in emphasis; the markup and the words shown."""
+    words = draw(_md_words)
+    marks = draw(
+        st.lists(
+            st.sampled_from(["", "", "*", "**", "_"]), min_size=len(words), max_size=len(words)
+        )
+    )
+    return " ".join(f"{m}{w}{m}" for m, w in zip(marks, words, strict=True)), words
+
+
+_MD_KINDS = ("para", "para", "h1", "h2", "ul", "ol")
+
+
+@st.composite
+def _md_block(draw: st.DrawFn, kind: str | None = None) -> tuple[str, str, list[list[str]]]:
+    """(kind, markdown, words of each line or item): a paragraph, a heading or a list."""
+    kind = kind or draw(st.sampled_from(_MD_KINDS))
+    if kind in ("h1", "h2"):
+        line, words = draw(_md_inline())
+        return kind, ("# " if kind == "h1" else "## ") + line, [words]
+    lines = draw(st.lists(_md_inline(), min_size=1, max_size=4 if kind != "para" else 3))
+    marker = {"para": "", "ul": "- ", "ol": "1. "}[kind]
+    return kind, "\n".join(marker + m for m, _ in lines), [ws for _, ws in lines]
+
+
+@dataclasses.dataclass
+class _MdCase:
+    text: str
+    words: list[str]  # the words shown, in order
+    title: list[str] | None  # the words of a leading h1 taken as the title
+    ends: set[int]  # word counts at which a block or a list item ends
+    chapters: int
+
+
+@st.composite
+def _md_document(draw: st.DrawFn) -> _MdCase:
+    """A Markdown review, often with a leading ``# H1`` and a front-matter title."""
+    lead = [draw(_md_block("h1"))] if draw(st.booleans()) else []
+    blocks = lead + draw(st.lists(_md_block(), min_size=1, max_size=5))
+    front: list[str] | None = None
+    if draw(st.booleans()):
+        front = draw(_md_words)
+        if blocks[0][0] == "h1" and draw(st.booleans()):
+            front = blocks[0][2][0]  # the front matter repeats the h1
+    title = None
+    text = "\n\n".join(m for _, m, _ in blocks) + "\n"
+    if front is not None:
+        text = "---\ntitle: " + " ".join(front) + "\n---\n\n" + text
+    if blocks[0][0] == "h1" and (front is None or front == blocks[0][2][0]):
+        title = blocks[0][2][0]
+        blocks = blocks[1:]
+    if not blocks:  # nothing but the title: not readable
+        blocks = [("para", "Body.", [["Body."]])]
+        text += "\nBody.\n"
+    words: list[str] = []
+    ends: set[int] = set()
+    chapters = 0
+    for i, (kind, _, lines) in enumerate(blocks):
+        for line in lines:
+            words += line
+            if kind != "para":  # each heading and each list item is spoken on its own
+                ends.add(len(words))
+        ends.add(len(words))
+        before = blocks[i - 1][0] if i else None
+        if kind in ("ul", "ol") and before == kind:
+            continue  # two lists of one kind, a blank line apart, are one (loose) list
+        if not (before in ("h1", "h2") and kind not in ("h1", "h2")):
+            chapters += 1  # a paragraph or a list after a heading is in its chapter
+    return _MdCase(text, words, title, ends, chapters)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_md_document())
+def test_property_markdown_words_preserved(
+    tmp_path_factory: pytest.TempPathFactory, case: _MdCase
+) -> None:
+    path = tmp_path_factory.mktemp("prop") / "review.md"
+    path.write_bytes(case.text.encode("utf-8"))
+    doc = load_document(path, Settings())
+    # Every word is shown, in order; a leading h1 that is the title is the title.
+    shown = [w for seg in doc.segments for w in seg.display.split()]
+    assert shown == case.words
+    if case.title is not None:
+        assert doc.title.split() == case.title
+    # A list is one chapter, and every heading and list item ends a sentence.
+    assert len(doc.segments) == case.chapters
+    assert [s.index for s in doc.segments] == list(range(len(doc.segments)))
+    spoken_ends = set()
+    count = 0
+    for seg in doc.segments:
+        assert seg.sentences
+        assert [w for x in seg.sentences for w in x.display.split()] == seg.display.split()
+        for x in seg.sentences:
+            count += len(x.display.split())
+            spoken_ends.add(count)
+    assert case.ends <= spoken_ends
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,8 @@ The stages, each with one gate that turns trouble into a one-line ``InputError``
 3. :func:`extract_blocks` turns text into :class:`Block` s for the format (txt, md,
    html). Display text keeps the original characters; runs of ASCII whitespace and
    line breaks are joined into one space, and control characters other than
-   whitespace are removed (they are not readable).
+   whitespace are removed (they are not readable). A Markdown or HTML list (bullet
+   or numbered, nested lists included) is one block whose items are its lines.
 
 Limits: a whole input may hold at most ``TextSettings.max_chars`` characters. A
 longer one is refused with ``"<name>: text is too long (more than N characters)"``;
@@ -64,22 +65,37 @@ _EXTENSIONS = {
 }
 
 
+LIST_SEPARATOR = "\n"
+
+
 @dataclass(frozen=True)
 class Block:
-    """One readable block: a paragraph, a list item, a table row or a heading.
+    """One readable block: a paragraph, a whole list, a table row or a heading.
 
     ``text`` is display text: original characters, whitespace runs joined.
     ``level`` is 1..6 for a heading and 0 for everything else. ``lines`` is how many
-    source lines a plain-text paragraph spanned (1 for markup formats).
+    source lines a plain-text paragraph spanned (1 for markup formats). For a list,
+    ``items`` holds the display text of each item (nested items in reading order)
+    and ``text`` is the items joined by :data:`LIST_SEPARATOR` (a line break).
     """
 
     text: str
     level: int = 0
     lines: int = 1
+    items: tuple[str, ...] = ()
 
     @property
     def is_heading(self) -> bool:
         return self.level > 0
+
+    @property
+    def is_list(self) -> bool:
+        return bool(self.items)
+
+    @classmethod
+    def list_of(cls, items: list[str]) -> Block:
+        """A list block of the (non-empty) display texts ``items``."""
+        return cls(LIST_SEPARATOR.join(items), items=tuple(items))
 
 
 @dataclass(frozen=True)
@@ -193,10 +209,19 @@ def _binary(name: str) -> InputError:
 
 
 def _codec_name(encoding: str) -> str | None:
+    """The codec's name, or None if ``encoding`` names no *text* codec.
+
+    ``codecs.lookup`` also knows bytes-to-bytes codecs (rot13, base64, hex, zlib ...)
+    that ``bytes.decode`` refuses; those count as unknown here. A name with a NUL or a
+    lone surrogate (from a badly encoded command line) raises ValueError: unknown too.
+    """
     try:
-        return codecs.lookup(encoding).name
-    except LookupError:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):
         return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
 
 
 def _plausible_cp1252(text: str) -> bool:
@@ -292,8 +317,9 @@ def decode_bytes(
             codec = "utf-8-sig"
         try:
             text = data.decode(codec)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: cannot be decoded as {encoding}") from exc
+        except ValueError as exc:  # UnicodeError; idna, punycode and undefined raise it bare
+            shown = " ".join(encoding.split())
+            raise InputError(f"{name}: cannot be decoded as {shown}") from exc
         return text.removeprefix("\ufeff"), codec
 
     for bom, codec in _BOMS:
@@ -326,7 +352,7 @@ def decode_bytes(
             if codec:
                 try:
                     return data.decode(codec), codec
-                except UnicodeDecodeError:
+                except ValueError:  # UnicodeError, also the bare one of idna or undefined
                     log.debug("%s: declared charset %s does not fit", name, codec)
 
     detected = _detect(data)
@@ -414,12 +440,15 @@ def _markdown_inline(children: list[Token]) -> str:
 
 
 def markdown_blocks(text: str) -> tuple[str | None, list[Block]]:
-    """Markdown: headings, paragraphs, list items, quotes and table rows.
+    """Markdown: headings, paragraphs, lists, quotes and table rows.
 
     Emphasis, link and code markup is stripped (the link and code text is kept);
     images, HTML blocks and inline tags, comments and code blocks are not read. A
-    YAML front-matter ``title:`` or a leading level-1 heading becomes the title and
-    not a block.
+    list (its nested lists included) is one block; every paragraph, heading or table
+    row inside it is an item. The title is a YAML front-matter ``title:``, else a
+    leading level-1 heading. A leading level-1 heading is not a block when it is the
+    title (no front-matter title, or the same text as it); otherwise it stays a
+    heading, so its words are read.
     """
     from markdown_it import MarkdownIt
 
@@ -436,33 +465,63 @@ def markdown_blocks(text: str) -> tuple[str | None, list[Block]]:
     blocks: list[Block] = []
     row: list[str] = []
     context: list[Token] = []
+    items: list[str] = []  # the items of the list being read
+    lists = 0  # how deep inside lists the current token is
+
+    def add(content: str, level: int = 0) -> None:
+        if lists:
+            items.append(content)
+        else:
+            blocks.append(Block(content, level=level))
+
     for tok in md.parse(text):
         if tok.nesting == 1:
             context.append(tok)
             if tok.type == "tr_open":
                 row = []
+            elif tok.type in _MD_LISTS:
+                lists += 1
         elif tok.nesting == -1:
             if context:
                 context.pop()
             if tok.type == "tr_close" and any(row):
-                blocks.append(Block(", ".join(c for c in row if c)))
+                add(", ".join(c for c in row if c))
+            elif tok.type in _MD_LIST_ENDS:
+                lists -= 1
+                if not lists and items:
+                    blocks.append(Block.list_of(items))
+                    items.clear()
         elif tok.type == "inline":
             content = _markdown_inline(tok.children or [])
             parent = context[-1] if context else None
             if parent is not None and parent.type == "heading_open":
                 if content:
-                    blocks.append(Block(content, level=int(parent.tag[1:] or 1)))
+                    add(content, level=int(parent.tag[1:] or 1))
             elif parent is not None and parent.type in ("th_open", "td_open"):
                 row.append(content)
             elif content:
-                blocks.append(Block(content))
+                add(content)
         # fence, code_block, html_block, hr: not read aloud
     return _take_leading_h1(title, blocks)
 
 
+_MD_LISTS = ("bullet_list_open", "ordered_list_open")
+_MD_LIST_ENDS = ("bullet_list_close", "ordered_list_close")
+
+
 def _take_leading_h1(title: str | None, blocks: list[Block]) -> tuple[str | None, list[Block]]:
+    """The title and the blocks, without a leading ``<h1>``/``#`` that is the title.
+
+    With no ``title`` yet, a leading level-1 heading becomes it. With one (from front
+    matter), the heading is dropped only when it says the same thing; a different
+    heading stays a block, so no words are lost.
+    """
     if blocks and blocks[0].level == 1:
-        return (title or blocks[0].text), blocks[1:]
+        h1 = blocks[0].text
+        if title is None:
+            return h1, blocks[1:]
+        if h1.split() == title.split():
+            return title, blocks[1:]
     return title, blocks
 
 
@@ -529,15 +588,18 @@ _HTML_BLOCKS = frozenset(
     }
 )
 _HTML_CELLS = frozenset({"td", "th"})
+_HTML_LISTS = frozenset({"ul", "ol"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 
 
 def html_blocks(text: str) -> tuple[str | None, list[Block]]:
-    """HTML: the article's headings, paragraphs, list items and other text blocks.
+    """HTML: the article's headings, paragraphs, lists and other text blocks.
 
     ``<article>`` (else ``<main>``, else ``<body>``) is read; script, style, nav,
     header, footer, aside, form, noscript (and other non-prose elements, ``<pre>``,
-    ``hidden`` and ``aria-hidden`` ones) are dropped. The title is a leading ``<h1>``,
+    ``hidden`` and ``aria-hidden`` ones) are dropped. A ``<ul>`` or ``<ol>`` (with the
+    lists nested in it) is one block; the text of each block element inside it (an
+    ``<li>``, or a ``<p>`` in one) is an item. The title is a leading ``<h1>``,
     else an ``<h1>`` in a dropped part of the article (such as its ``<header>``),
     else ``<title>``, else the first ``<h1>`` anywhere.
     """
@@ -570,24 +632,41 @@ def html_blocks(text: str) -> tuple[str | None, list[Block]]:
 
     blocks: list[Block] = []
     parts: list[str] = []
+    items: list[str] = []  # the items of the list being read
     current: object = None  # the block element the gathered text belongs to
+    current_list: object = None  # the outermost <ul>/<ol> around it, if any
     skip_types = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
 
-    def owner(node: NavigableString | Tag) -> Tag | None:
+    def owner(node: NavigableString | Tag) -> tuple[Tag | None, Tag | None]:
+        """The nearest block element around ``node`` and the outermost list."""
+        block: Tag | None = None
+        outer_list: Tag | None = None
         parent = node.parent
         while parent is not None and parent is not root:
-            if parent.name in _HTML_BLOCKS:
-                return parent
+            if block is None and parent.name in _HTML_BLOCKS:
+                block = parent
+            if parent.name in _HTML_LISTS:
+                outer_list = parent
             parent = parent.parent
-        return root if isinstance(root, Tag) else None
+        if block is None and isinstance(root, Tag):
+            block = root
+        return block, outer_list
 
     def flush() -> None:
         if parts and current is not None:
             content = join_whitespace(clean_text("".join(parts)))
             if content:
-                name = getattr(current, "name", "")
-                blocks.append(Block(content, level=_HEADINGS.get(name, 0)))
+                if current_list is not None:
+                    items.append(content)
+                else:
+                    name = getattr(current, "name", "")
+                    blocks.append(Block(content, level=_HEADINGS.get(name, 0)))
         parts.clear()
+
+    def flush_list() -> None:
+        if items:
+            blocks.append(Block.list_of(items))
+            items.clear()
 
     for node in root.descendants:
         if isinstance(node, Tag):
@@ -596,12 +675,15 @@ def html_blocks(text: str) -> tuple[str | None, list[Block]]:
             continue
         if not isinstance(node, NavigableString) or isinstance(node, skip_types):
             continue
-        block = owner(node)
-        if block is not current:
+        block, outer_list = owner(node)
+        if block is not current or outer_list is not current_list:
             flush()
-            current = block
+            if outer_list is not current_list:
+                flush_list()
+            current, current_list = block, outer_list
         parts.append(str(node))
     flush()
+    flush_list()
 
     title, blocks = _take_leading_h1(None, blocks)
     if title is None:

@@ -4,9 +4,12 @@ Rules (see :func:`load_document`):
 
 * Paragraphs are separated by blank lines; the lines of one paragraph are joined
   with a space; CRLF/CR are normalized; whitespace-only paragraphs vanish. In
-  Markdown and HTML every paragraph, list item, quote or table row is a paragraph,
+  Markdown and HTML every paragraph, whole list, quote or table row is a paragraph,
   and a heading starts a new chapter: it becomes that chapter's title, its
   ``heading``, the start of its ``display`` and its first spoken sentence.
+* A list's display puts each item on its own line. Each item is spoken as its own
+  sentence(s); when an item's speech does not end in ``. ! ?`` it gets a full stop
+  (a trailing ``, ; :`` becomes one) so the engine pauses. The display is untouched.
 * The document title is the ``title`` argument, else ``settings.tags.title``, else a
   title line, else the Markdown/HTML title, else one made from the file name. A
   *title line* is a plain-text first paragraph that is a single line of at most 80
@@ -349,6 +352,39 @@ def paragraph_sentences(text: str, bound: int, speak: Speak) -> list[Sentence]:
     ]
 
 
+_SPEECH_END = re.compile(r"[.!?][\"')\]]*\Z")
+
+
+def _full_stop(speech: str) -> str:
+    """``speech`` ending a sentence: a full stop added (or put for ``, ; :``)."""
+    if _SPEECH_END.search(speech):
+        return speech
+    if speech[-1] in ",;:":
+        return speech[:-1] + "."
+    return speech + "."
+
+
+def item_sentences(text: str, bound: int, speak: Speak) -> list[Sentence]:
+    """The sentences of one list item; the last speech ends a sentence (see above).
+
+    Pieces are fitted to ``bound - 1`` so the full stop never breaks the bound (with
+    ``bound == 1`` there is no room, and no full stop).
+    """
+    bound = max(1, bound)
+    sentences = paragraph_sentences(text, bound - 1 if bound > 1 else bound, speak)
+    if bound > 1 and sentences:
+        last = sentences[-1]
+        sentences[-1] = Sentence(last.display, _full_stop(last.speech))
+    return sentences
+
+
+def block_sentences(block: Block, bound: int, speak: Speak) -> list[Sentence]:
+    """The sentences of a paragraph, or of a list: each item on its own."""
+    if block.is_list:
+        return [s for item in block.items for s in item_sentences(item, bound, speak)]
+    return paragraph_sentences(block.text, bound, speak)
+
+
 # ------------------------------------------------------------------------ segments
 
 
@@ -395,7 +431,7 @@ def build_segments(
                 )
             heading = block
             continue
-        sentences = paragraph_sentences(block.text, bound, speak)
+        sentences = block_sentences(block, bound, speak)
         if heading is not None:
             head_sentences = paragraph_sentences(heading.text, bound, speak)
             add(
