@@ -93,7 +93,10 @@ def test_too_long_input(tmp_path: Path) -> None:
     [
         ("[respell\nx = 1", "invalid TOML"),
         ('[respell]\n"Banderas" = 3\n', "[respell] 'Banderas': value must be a string, not int"),
-        ('[voices]\n"a" = "b"\n', "unknown section [voices]"),
+        (
+            '[voices]\n"a" = "b"\n',
+            "unknown section [voices] (expected [respell] or [phonemes.espeak])",
+        ),
     ],
 )
 def test_bad_lexicon(tmp_path: Path, lexicon: str, problem: str) -> None:
@@ -104,7 +107,10 @@ def test_bad_lexicon(tmp_path: Path, lexicon: str, problem: str) -> None:
     result, out = run(tmp_path, str(review), "--lexicon", str(lex))
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"Error: {lex}: {problem}")
+    if problem == "invalid TOML":  # the rest is tomllib's own words
+        assert line.startswith(f"Error: {lex}: invalid TOML: ")
+    else:
+        assert line == f"Error: {lex}: {problem}"
     assert not out.exists()
 
 
@@ -142,3 +148,48 @@ def test_cp1252_sample_has_the_same_tags_as_utf8(tmp_path: Path) -> None:
     assert "Pedro Almodóvar" in tags.lyrics and "‘Pain and Glory’" in tags.lyrics
     assert tags.description == text.split("\n\n")[0]
     assert tags.description.startswith(SAMPLE_FIRST)
+
+
+@pytest.mark.parametrize("date", ["2024-5-3", "31/05/2024", "2024-02-30", "yesterday"])
+def test_bad_date_is_a_usage_error(tmp_path: Path, date: str) -> None:
+    review = tmp_path / "r.txt"
+    review.write_text("Hello there.")
+    result, out = run(tmp_path, str(review), "--date", date)
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Invalid value for '--date': ")
+    assert last.endswith("(for example 2024-05-31 or 2024)")
+    assert not out.exists()
+
+
+def test_side_file_path_that_is_a_folder(tmp_path: Path) -> None:
+    review = tmp_path / "r.txt"
+    review.write_text("Hello there.")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "review.srt").mkdir()
+    srt = tmp_path / "out" / "review.srt"
+    fails_with(tmp_path, f"cannot write {srt}: it is a folder", str(review), "--transcript", "srt")
+
+
+def test_non_text_encoding_is_refused(tmp_path: Path) -> None:
+    review = tmp_path / "r.txt"
+    review.write_text("Hello there.")
+    result, out = run(tmp_path, str(review), "--encoding", "rot13")
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {review}: ") and "rot13" in line
+    assert not out.exists()
+
+
+def test_plan_splits_a_200k_character_paragraph(tmp_path: Path) -> None:
+    """The same code path as read: split into bounded sentences, not refused."""
+    import json
+
+    path = tmp_path / "wall.txt"
+    text = " ".join(f"word{i % 997}" for i in range(30_000))[:200_000].strip()
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["plan", str(path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    (segment,) = json.loads(result.stdout)["segments"]
+    assert segment["sentences"] >= 200_000 // 400
+    assert segment["chars"] >= len(text) - segment["sentences"]

@@ -5,7 +5,6 @@ chapter's audio is compared with a direct ``espeak-ng --stdout`` render of its t
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import subprocess
@@ -97,7 +96,7 @@ def narrated(tmp_path_factory: pytest.TempPathFactory) -> dict:
     proc = subprocess.run(
         [sys.executable, "-m", "narrate", "read", "--cache-dir", str(work / "cache"),
          "--transcript", "srt,vtt", "--chapters-json", "--author", "Narrate Tests",
-         "--album", "Film reviews"],
+         "--album", "Film reviews", "--date", "2019-08-23"],
         cwd=work, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -215,7 +214,7 @@ def test_ffprobe_lists_the_same_chapters_and_tags(narrated: dict) -> None:
     assert tags["artist"] == "Narrate Tests" == t.artist
     assert tags["album"] == "Film reviews" == t.album
     assert tags["genre"] == "Speech" == t.genre
-    assert tags["date"] == dt.date.today().isoformat() == t.date
+    assert tags["date"] == "2019-08-23" == t.date
     assert t.id3_version == 3
     assert t.description and t.description.startswith("Cult film director Salvador Mallo")
     assert t.lyrics and "Pedro Almodóvar" in t.lyrics and t.lyrics.endswith("well worth seeing.")
@@ -246,7 +245,17 @@ def test_the_check_catches_a_swapped_or_lost_paragraph(refs: list[list[np.ndarra
         assert_each_chapter_is_its_paragraph(similarity_matrix(lost, firsts))
 
 
-def test_transcripts_and_json_chapters_agree_with_id3(narrated: dict) -> None:
+def cue_times(text: str) -> list[tuple[int, int]]:
+    """(start, end) in ms of every cue of an SRT or WebVTT file."""
+    return [
+        (parse_timestamp(a), parse_timestamp(b.split()[0]))
+        for line in text.splitlines()
+        if " --> " in line
+        for a, b in [line.split(" --> ")]
+    ]
+
+
+def test_transcripts_and_json_chapters_agree_with_id3(narrated: dict, doc: Document) -> None:
     mp3 = narrated["mp3"]
     t = read_tags(mp3)
     data = json.loads(mp3.with_suffix(".chapters.json").read_text())
@@ -254,10 +263,15 @@ def test_transcripts_and_json_chapters_agree_with_id3(narrated: dict) -> None:
     assert [(c["startTime"], c["endTime"], c["title"]) for c in data["chapters"]] == [
         (ms(c.start) / 1000, ms(c.end) / 1000, c.title) for c in t.chapters
     ]
-    srt = mp3.with_suffix(".srt").read_text()
-    vtt = mp3.with_suffix(".vtt").read_text()
-    assert vtt.startswith("WEBVTT")
-    for c in t.chapters:
-        for text in (srt, vtt):
-            stamp = f"{ms(c.start) // 3600000:02d}:{ms(c.start) // 60000 % 60:02d}:"
-            assert stamp in text
+    srt = cue_times(mp3.with_suffix(".srt").read_text())
+    vtt_text = mp3.with_suffix(".vtt").read_text()
+    assert vtt_text.startswith("WEBVTT")
+    assert cue_times(vtt_text) == srt
+    assert len(srt) == sum(len(s.sentences) for s in doc.segments)  # one cue per sentence
+    k = 0
+    for chapter, seg in zip(t.chapters, doc.segments, strict=True):
+        mine = srt[k : k + len(seg.sentences)]
+        k += len(seg.sentences)
+        assert mine[0][0] == ms(chapter.start) and mine[-1][1] == ms(chapter.end)
+        gaps = [b[0] - a[1] for a, b in zip(mine, mine[1:], strict=False)]
+        assert all(abs(g - SENTENCE_PAUSE * 1000) <= 1 for g in gaps)

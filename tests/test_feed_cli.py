@@ -408,3 +408,38 @@ def test_sample_review_to_feed_times_agree(tmp_path: Path, monkeypatch) -> None:
          "mime_type": "audio/mpeg"}
     ]  # fmt: skip
     assert abs(ep["total_time"] - read_tags(mp3).duration) <= 1
+
+
+def test_an_episode_narrated_today_is_never_dated_in_the_future(show: Path, tmp_path: Path) -> None:
+    """A date-only tag means 12:00 UTC, unless the MP3 was made before that moment."""
+    import email.utils
+    import os
+    import time
+
+    review = tmp_path / "today.txt"
+    review.write_text("Today\n\nA review narrated this morning.\n", encoding="utf-8")
+    mp3 = narrate_tone(review, show / "today.mp3", tmp_path / "cache", "--date", "2030-01-01")
+    made_at = time.mktime((2029, 12, 31, 20, 0, 0, 0, 0, -1))  # hours before the tag's noon
+    os.utime(mp3, (made_at, made_at))
+    ok(build(show))
+    parsed = pp(show / "feed.xml")
+    (episode,) = [e for e in parsed["episodes"] if e["title"] == "Today"]
+    assert episode["published"] == int(made_at)
+    # an older, date-only episode keeps 12:00 UTC of its day
+    old = [e for e in parsed["episodes"] if e["title"] != "Today"]
+    assert all(time.gmtime(e["published"]).tm_hour == 12 for e in old)
+    text = (show / "feed.xml").read_text()
+    assert (
+        email.utils.format_datetime(
+            __import__("datetime").datetime.fromtimestamp(
+                int(made_at), __import__("datetime").timezone.utc
+            ),
+            usegmt=True,
+        )
+        in text
+    )
+
+
+def test_feed_path_that_is_a_folder(show: Path) -> None:
+    (show / "feed.xml").mkdir()
+    fails(build(show), f"Error: cannot write {show / 'feed.xml'}: Is a directory")

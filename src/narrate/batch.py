@@ -67,6 +67,7 @@ from .atomic import remove_stale_temporaries, write_text_atomic
 from .clips import ClipStore
 from .errors import ConfigError, CoverError, FatalError, ItemError, OutputError
 from .settings import Settings, VoiceSettings
+from .tags import check_date
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,6 @@ LOCK_DIR = ".narrate-locks"
 STALE_TEMP_SECONDS = 60.0
 _POLL = 0.2  # seconds between the parent's checks of its workers
 _GLOB_CHARS = re.compile(r"[*?\[]")
-_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
 # A title that looks like a path: "../x", "..\\x", "/abs", "\\abs", "C:\\x", "C:/x".
 _PATHLIKE_TITLE = re.compile(r"(?:^|[\\/])\.\.(?:[\\/]|$)|^[\\/]|^[A-Za-z]:[\\/]")
 
@@ -358,11 +358,8 @@ def _check_values(
 
 
 def _valid_date(value: str) -> bool:
-    if not _DATE.match(value):
-        return False
-    parts = [int(p) for p in value.split("-")] + [1, 1]
     try:
-        _dt.date(parts[0], parts[1], parts[2])
+        check_date(value)
     except ValueError:
         return False
     return True

@@ -79,17 +79,14 @@ def _transcripts(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    import datetime as dt
+    from .tags import check_date
 
     if value is None:
         return None
-    for fmt in ("%Y-%m-%d", "%Y"):
-        try:
-            dt.datetime.strptime(value, fmt)
-            return value
-        except ValueError:
-            continue
-    raise click.BadParameter(f"{value!r} is not a date like 2024-05-31 or 2024")
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (for example 2024-05-31 or 2024)") from None
 
 
 NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
@@ -135,7 +132,9 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
                  help="Clip cache folder [default: the user cache folder]."),
     click.option("--timeout", type=click.FloatRange(1.0), default=Settings.timeout,
-                 show_default=True, help="Seconds allowed for one engine call (batch)."),
+                 show_default=True,
+                 help="Seconds one sentence may take in the engine before it fails "
+                      "(batch: the stuck worker is stopped and replaced)."),
 ]  # fmt: skip
 
 

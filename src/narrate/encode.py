@@ -43,8 +43,13 @@ def mp3_command(rate: int, out: Path, audio: AudioSettings) -> list[str]:
     ]  # fmt: skip
 
 
-def encode_mp3(pcm: Iterable[bytes], rate: int, out: Path, audio: AudioSettings) -> None:
-    """Feed ``pcm`` (mono s16le at ``rate``) to ffmpeg, writing a CBR MP3 to ``out``."""
+def encode_mp3(
+    pcm: Iterable[bytes], rate: int, out: Path, audio: AudioSettings, *, name: str | None = None
+) -> None:
+    """Feed ``pcm`` (mono s16le at ``rate``) to ffmpeg, writing a CBR MP3 to ``out``.
+
+    ``name`` is what error messages call the file (the target, not a temporary).
+    """
     cmd = mp3_command(rate, out, audio)
     log.debug("encoding: %s", " ".join(cmd))
     with tempfile.TemporaryFile() as errors:
@@ -65,4 +70,4 @@ def encode_mp3(pcm: Iterable[bytes], rate: int, out: Path, audio: AudioSettings)
             errors.seek(0)
             detail = errors.read().decode("utf-8", "replace").strip().splitlines()
             last = detail[-1] if detail else f"exit code {code}"
-            raise EncodeError(f"ffmpeg could not encode {out.name}: {last}")
+            raise EncodeError(f"ffmpeg could not encode {name or out.name}: {last}")

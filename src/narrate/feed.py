@@ -405,28 +405,29 @@ def _now() -> _dt.datetime:
 
 
 def _publish_time(date: str | None, mp3: Path) -> _dt.datetime:
-    """The pubDate of an episode: its date tag (date-only: 12:00 UTC) or the file's mtime."""
+    """The pubDate of an episode: its date tag, or the file's mtime.
+
+    A date-only tag is published at 12:00 UTC of that day, except when that moment is
+    later than the MP3 itself (narrated that morning, or "today" in a time zone ahead
+    of UTC): then the file's time is used, so no episode appears from the future.
+    """
+    mtime = _dt.datetime.fromtimestamp(int(mp3.stat().st_mtime), _dt.timezone.utc)
     text = (date or "").strip()
     if text:
         try:
-            if re.fullmatch(r"\d{4}", text):
-                return _dt.datetime(int(text), 1, 1, PUBLISH_HOUR_UTC, tzinfo=_dt.timezone.utc)
-            if re.fullmatch(r"\d{4}-\d{2}", text):
-                y, m = text.split("-")
-                return _dt.datetime(int(y), int(m), 1, PUBLISH_HOUR_UTC, tzinfo=_dt.timezone.utc)
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                day = _dt.date.fromisoformat(text)
-                return _dt.datetime(
-                    day.year, day.month, day.day, PUBLISH_HOUR_UTC, tzinfo=_dt.timezone.utc
+            if re.fullmatch(r"\d{4}(-\d{2}){0,2}", text):
+                parts = [int(p) for p in text.split("-")] + [1, 1]
+                noon = _dt.datetime(
+                    parts[0], parts[1], parts[2], PUBLISH_HOUR_UTC, tzinfo=_dt.timezone.utc
                 )
+                return mtime if mtime < noon <= mtime + _dt.timedelta(days=2) else noon
             moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=_dt.timezone.utc)
             return moment.replace(microsecond=0)
         except ValueError:
             logger.warning("%s: unreadable date tag %r; using the file time", mp3.name, text)
-    mtime = mp3.stat().st_mtime
-    return _dt.datetime.fromtimestamp(int(mtime), _dt.timezone.utc)
+    return mtime
 
 
 def _summary(text: str, limit: int = DESCRIPTION_CHARS) -> str:

@@ -24,7 +24,7 @@ from .engines import Engine, create_engine
 from .errors import InputError, OutputError
 from .model import Document, Timeline
 from .settings import Settings
-from .tags import TagData, guid_for_name, load_cover, write_tags
+from .tags import TagData, check_date, guid_for_name, load_cover, write_tags
 from .transcripts import chapters_from_timeline, chapters_json, to_srt, to_vtt
 
 log = logging.getLogger(__name__)
@@ -120,13 +120,19 @@ def narrate(
     """
     if not doc.segments or not any(s.sentences for s in doc.segments):
         raise InputError(f"{doc.source or doc.title}: nothing to narrate")
-    check_output(output)  # fail before any synthesis: a bad target, a missing ffmpeg
+    check_output(output, settings)  # fail before any synthesis: a bad target, a missing ffmpeg
     ffmpeg_path()
+    if settings.tags.date is not None:
+        try:
+            check_date(settings.tags.date)
+        except ValueError as exc:
+            raise InputError(f"{doc.source or doc.title}: {exc}") from None
     if settings.tags.cover is not None:
         load_cover(settings.tags.cover)  # a bad cover fails before any synthesis too
     store = store or ClipStore(settings.cache_dir)
     own_engine = engine is None
     engine = engine or create_engine(settings.voice)
+    engine.timeout = settings.timeout
     try:
         clips = render_clips(doc, engine, store, settings, on_clip)
         data_engine = engine
@@ -138,9 +144,10 @@ def narrate(
         if own_engine:
             engine.close()
     with atomic_path(output) as tmp:
-        encode_mp3(pcm_stream(pieces, rate), rate, tmp, settings.audio)
+        encode_mp3(pcm_stream(pieces, rate), rate, tmp, settings.audio, name=output.name)
         write_tags(tmp, tags, settings.tags.id3_version)
-    side = write_side_files(output, tl, settings, tags.title)
+        # Side files land before the MP3 does: a failure leaves no MP3 without them.
+        side = write_side_files(output, tl, settings, tags.title)
     flat = [c for para in clips for c in para]
     synthesized = sum(1 for c in flat if not c.cached)
     log.info(
@@ -162,7 +169,7 @@ def narrate(
     )
 
 
-def check_output(output: Path) -> None:
+def check_output(output: Path, settings: Settings) -> None:
     """Refuse a target that cannot be written, or whose side files would overwrite it."""
     if output.suffix.lower() != ".mp3":
         raise OutputError(f"{output}: the output file name must end in .mp3")
@@ -174,8 +181,9 @@ def check_output(output: Path) -> None:
             if not os.access(parent, os.W_OK | os.X_OK):
                 raise OutputError(f"cannot write to {folder}: permission denied")
             break
-    if output.is_dir():
-        raise OutputError(f"{output}: is a folder")
+    for path in (output, *side_file_paths(output, settings).values()):
+        if path.is_dir():
+            raise OutputError(f"cannot write {path}: it is a folder")
 
 
 def side_file_paths(output: Path, settings: Settings) -> dict[str, Path]:

@@ -218,16 +218,25 @@ def load_cover(path: Path) -> tuple[bytes, str]:
 # --------------------------------------------------------------------------- write
 
 
+def check_date(value: str) -> str:
+    """Return ``value`` if it is a real date written YYYY, YYYY-MM or YYYY-MM-DD.
+
+    Raises ``ValueError`` with a one-line reason otherwise (e.g. "2024-5-3").
+    """
+    if not _DATE_RE.match(value):
+        raise ValueError(f"date must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    try:
+        _dt.date(parts[0], parts[1], parts[2])
+    except ValueError as exc:
+        raise ValueError(f"date {value!r} is not a real date") from exc
+    return value
+
+
 def _check(data: TagData) -> None:
     """Reject TagData that cannot be written faithfully (``ValueError``)."""
     if data.date is not None:
-        if not _DATE_RE.match(data.date):
-            raise ValueError(f"date must be YYYY, YYYY-MM or YYYY-MM-DD, got {data.date!r}")
-        parts = [int(p) for p in data.date.split("-")] + [1, 1]
-        try:
-            _dt.date(parts[0], parts[1], parts[2])
-        except ValueError as exc:
-            raise ValueError(f"date {data.date!r} is not a real date") from exc
+        check_date(data.date)
     if not _LANG_RE.match(data.language):
         raise ValueError(f"language must be a 3-letter ISO 639-2 code, got {data.language!r}")
     if data.track is not None and (isinstance(data.track, bool) or data.track < 1):

@@ -52,6 +52,8 @@ class Engine(ABC):
     """
 
     name: str = ""
+    #: Seconds one synthesize() call may take before the engine gives up on it.
+    timeout: float = 120.0
 
     def __init__(self, settings: VoiceSettings) -> None:
         self.settings = settings
