@@ -8,13 +8,15 @@ it in both cases). Usage:
 
     .venv/bin/python scripts/bench_read.py [--repeat N] [--runs K]
 
---repeat N narrates the sample review N times over as one long review (N=1: the sample).
+--repeat N narrates the sample review N times over as one long review (N=1: the sample),
+every copy's sentences made distinct so the clip cache cannot help the first run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,7 +51,12 @@ def main() -> None:
     sample = (resources.files("narrate") / "data" / "pain-and-glory.txt").read_text("utf-8")
     work = Path(tempfile.mkdtemp(prefix="narrate-bench-"))
     text = work / "review.txt"
-    text.write_text("\n\n".join([sample.strip()] * args.repeat) + "\n", "utf-8")
+    # Each copy's sentences are made distinct, so nothing comes from the clip cache.
+    copies = [sample.strip()] + [
+        re.sub(r"([.!?])(\s|$)", rf" (take {i})\1\2", sample.strip())
+        for i in range(2, args.repeat + 1)
+    ]
+    text.write_text("\n\n".join(copies) + "\n", "utf-8")
     words = len(text.read_text("utf-8").split())
     narrate_cmd = [sys.executable, "-m", "narrate", "read", str(text), "-o", str(work / "n.mp3")]
     raw_cmd = (

@@ -508,12 +508,17 @@ def test_only_silence_is_a_clip_error(tmp_path: Path, clip_store: ClipStore) -> 
 
 
 def _interrupting(after: int):
+    """A pcm_stream that raises KeyboardInterrupt after ``after`` blocks in all (the
+    pipeline calls it once per piece)."""
     real = pipeline.pcm_stream
+    sent = 0
 
     def stream(pieces, rate):
-        for n, block in enumerate(real(pieces, rate)):
-            if n == after:
+        nonlocal sent
+        for block in real(pieces, rate):
+            if sent == after:
                 raise KeyboardInterrupt
+            sent += 1
             yield block
 
     return stream

@@ -9,7 +9,7 @@ The stream reads one clip at a time from disk: memory stays flat whatever the le
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .clips import Clip
@@ -27,34 +27,37 @@ class Piece:
     sentence: int = -1
 
 
-def resample_needed(clips: Sequence[Sequence[Clip]]) -> int:
-    """The stream's sample rate: that of the first clip (all clips of one engine agree)."""
-    for para in clips:
-        for c in para:
-            return c.sample_rate
-    raise ValueError("no clips")
-
-
 def _frames(seconds: float, rate: int) -> int:
     return max(0, round(seconds * rate))
 
 
+def lay_out(
+    placed: Iterable[tuple[int, int, Clip]], audio: AudioSettings, rate: int
+) -> Iterator[Piece]:
+    """Pieces for clips given as (paragraph, sentence, clip), in order, as they come.
+
+    Lazy, so synthesis of the next clip and encoding of the previous ones overlap.
+    """
+    yield Piece(_frames(audio.head, rate))
+    last = None
+    for p, s, clip in placed:
+        if last is not None:
+            pause = audio.pause if p != last else audio.sentence_pause
+            yield Piece(_frames(pause, rate))
+        last = p
+        frames = (
+            clip.frames
+            if clip.sample_rate == rate
+            else round(clip.frames * rate / clip.sample_rate)
+        )
+        yield Piece(frames, clip, p, s)
+    yield Piece(_frames(audio.tail, rate))
+
+
 def arrange(clips: Sequence[Sequence[Clip]], audio: AudioSettings, rate: int) -> list[Piece]:
-    pieces = [Piece(_frames(audio.head, rate))]
-    for p, para in enumerate(clips):
-        if p:
-            pieces.append(Piece(_frames(audio.pause, rate)))
-        for s, clip in enumerate(para):
-            if s:
-                pieces.append(Piece(_frames(audio.sentence_pause, rate)))
-            frames = (
-                clip.frames
-                if clip.sample_rate == rate
-                else round(clip.frames * rate / clip.sample_rate)
-            )
-            pieces.append(Piece(frames, clip, p, s))
-    pieces.append(Piece(_frames(audio.tail, rate)))
-    return pieces
+    """All pieces at once, for clips grouped by paragraph."""
+    placed = ((p, s, clip) for p, para in enumerate(clips) for s, clip in enumerate(para))
+    return list(lay_out(placed, audio, rate))
 
 
 def timeline(doc: Document, pieces: Sequence[Piece], rate: int) -> Timeline:

@@ -7,16 +7,17 @@ into place only when complete.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from slugify import slugify
 
 from . import __version__
-from .assemble import arrange, pcm_stream, resample_needed, timeline
+from .assemble import Piece, lay_out, pcm_stream, timeline
 from .atomic import atomic_path, write_text_atomic
 from .clips import Clip, ClipStore, render_clip
 from .encode import encode_mp3, ffmpeg_path
@@ -67,20 +68,17 @@ def render_clips(
     store: ClipStore,
     settings: Settings,
     on_clip: ClipCallback | None = None,
-) -> list[list[Clip]]:
+) -> Iterator[tuple[int, int, Clip]]:
+    """Yield (paragraph, sentence, clip) for every sentence, in order, as each is ready."""
     total = sum(len(s.sentences) for s in doc.segments)
     done = 0
-    out: list[list[Clip]] = []
     for seg in doc.segments:
-        para = []
-        for sentence in seg.sentences:
+        for s, sentence in enumerate(seg.sentences):
             clip = render_clip(engine, sentence.speech, store, settings.audio, paragraph=seg.index)
-            para.append(clip)
             done += 1
             if on_clip:
                 on_clip(done, total, clip)
-        out.append(para)
-    return out
+            yield seg.index, s, clip
 
 
 def tag_data(
@@ -133,30 +131,37 @@ def narrate(
     own_engine = engine is None
     engine = engine or create_engine(settings.voice)
     engine.timeout = settings.timeout
+    pieces: list[Piece] = []
     try:
         clips = render_clips(doc, engine, store, settings, on_clip)
-        data_engine = engine
-        rate = resample_needed(clips)
-        pieces = arrange(clips, settings.audio, rate)
-        tl = timeline(doc, pieces, rate)
-        tags = replace(tag_data(doc, output, settings, tl, data_engine), fingerprint=fingerprint)
+        first = next(clips)  # its rate is the stream's: all clips of one engine agree
+        rate = first[2].sample_rate
+
+        def stream() -> Iterator[bytes]:
+            for piece in lay_out(itertools.chain([first], clips), settings.audio, rate):
+                pieces.append(piece)
+                yield from pcm_stream([piece], rate)
+
+        with atomic_path(output) as tmp:
+            # Synthesis feeds the encoder as it goes: ffmpeg works while the engine speaks.
+            encode_mp3(stream(), rate, tmp, settings.audio, name=output.name)
+            tl = timeline(doc, pieces, rate)
+            tags = replace(tag_data(doc, output, settings, tl, engine), fingerprint=fingerprint)
+            write_tags(tmp, tags, settings.tags.id3_version)
+            # Side files land before the MP3 does: a failure leaves no MP3 without them.
+            side = write_side_files(output, tl, settings, tags.title)
     finally:
         if own_engine:
             engine.close()
-    with atomic_path(output) as tmp:
-        encode_mp3(pcm_stream(pieces, rate), rate, tmp, settings.audio, name=output.name)
-        write_tags(tmp, tags, settings.tags.id3_version)
-        # Side files land before the MP3 does: a failure leaves no MP3 without them.
-        side = write_side_files(output, tl, settings, tags.title)
-    flat = [c for para in clips for c in para]
-    synthesized = sum(1 for c in flat if not c.cached)
+    used = [p.clip for p in pieces if p.clip is not None]
+    synthesized = sum(1 for c in used if not c.cached)
     log.info(
         "%s: %.1f s, %d chapters, %d clips synthesized, %d from cache",
         output,
         tl.duration,
         len(tl.chapters),
         synthesized,
-        len(flat) - synthesized,
+        len(used) - synthesized,
     )
     return NarrationResult(
         output=output,
@@ -164,7 +169,7 @@ def narrate(
         duration=tl.duration,
         timeline=tl,
         clips_synthesized=synthesized,
-        clips_cached=len(flat) - synthesized,
+        clips_cached=len(used) - synthesized,
         side_files=side,
     )
 
