@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,13 @@ def tone_review(tmp_path: Path) -> Path:
     path = tmp_path / "review.txt"
     path.write_text(TONE_REVIEW, encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """The CLI points the root logger at the runner's stderr: undo that after every test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

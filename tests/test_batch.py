@@ -9,7 +9,6 @@ across worker processes with the tone engine's ``NARRATE_TONE_LOG`` file; the
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import signal
@@ -31,16 +30,6 @@ from narrate.tags import read_tags
 
 TONE = Settings(voice=VoiceSettings(engine="tone"))
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x00\x00\x00\x00\x00;"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """``narrate`` points the root logger at the runner's stderr: undo that afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def review(name: str, paragraphs: int = 3, sentences: int = 2, title: str | None = None) -> str:

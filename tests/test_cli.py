@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from importlib import resources
 from pathlib import Path
@@ -31,16 +30,6 @@ ESPEAK_HINT = (
     "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng; "
     "macOS: brew install espeak-ng) or run scripts/bootstrap.sh"
 )
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """``narrate`` points the root logger at the runner's stderr: undo that afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.fixture

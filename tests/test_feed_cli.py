@@ -8,7 +8,6 @@ podcastparser (gPodder) and feedparser.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import subprocess
 import sys
@@ -36,16 +35,6 @@ REVIEWS = {
     "first-look": "First Look\n\nA bright opening line. It keeps going.\n\nA calm ending.\n",
     "second-look": "Second Look\n\nOnly one paragraph here. It has two sentences.\n",
 }
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """``narrate`` points the root logger at the runner's stderr: undo that afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def run(*args: str | Path) -> Result:
