@@ -9,7 +9,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import OutputError
@@ -29,7 +29,9 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(
-            prefix=TMP_PREFIX, suffix=suffix if suffix is not None else target.suffix, dir=folder
+            prefix=f"{TMP_PREFIX}{os.getpid()}-",
+            suffix=suffix if suffix is not None else target.suffix,
+            dir=folder,
         )
     except OSError as exc:
         raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
@@ -59,19 +61,44 @@ def write_text_atomic(target: Path, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
 
 
-def remove_stale_temporaries(folder: Path, older_than: float = 0.0) -> int:
-    """Delete temporaries left by a killed run (SIGKILL cannot clean up). Returns the count.
+def owner_pid(tmp: Path) -> int | None:
+    """The id of the process that made a temporary (it is in the name), if any."""
+    head = tmp.name[len(TMP_PREFIX) :].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
 
-    ``older_than`` (seconds): keep temporaries modified more recently than that, which
-    a run still working in ``folder`` may be writing.
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temporaries(
+    folder: Path, older_than: float = 0.0, *, pids: Iterable[int] | None = None
+) -> int:
+    """Delete temporaries left by killed processes (SIGKILL cannot clean up); return the count.
+
+    A temporary is stale when the process named in it is gone (or is one of ``pids``,
+    e.g. a worker just killed). One without a process id in its name (an older narrate)
+    is stale when not modified for ``older_than`` seconds. A live ``narrate read`` or
+    batch worker's temporaries are never touched.
     """
     count = 0
     if not folder.is_dir():
         return 0
+    dead = set(pids or ())
     now = time.time()
     for p in folder.glob(TMP_PREFIX + "*"):
         with contextlib.suppress(OSError):
-            if older_than > 0 and now - p.stat().st_mtime < older_than:
+            pid = owner_pid(p)
+            if pid is None:
+                if older_than > 0 and now - p.stat().st_mtime < older_than:
+                    continue
+            elif pid not in dead and _alive(pid):
                 continue
             p.unlink()
             count += 1

@@ -53,6 +53,22 @@ class _StdoutToLog(io.TextIOBase):
         return len(s)
 
 
+def _driver_print(*args: Any, **kwargs: Any) -> None:
+    log.debug("pyttsx3 driver said: %s", " ".join(str(a) for a in args))
+
+
+def _silence_driver_prints(driver: object) -> None:
+    """Route the driver module's print() calls to the log, from any thread, for good.
+
+    A module-level name shadows the builtin for that module only. redirect_stdout alone
+    is not enough: espeak's thread prints "Audio saved to ..." after the main thread
+    may have left the redirect (e.g. while a batch worker unwinds on SIGTERM).
+    """
+    module = sys.modules.get(type(driver).__module__)
+    if module is not None:
+        module.print = _driver_print  # type: ignore[attr-defined]
+
+
 def _allow_phoneme_input() -> None:
     """Let espeak-ng read ``[[...]]`` as phoneme mnemonics, as its command line does.
 
@@ -117,6 +133,7 @@ class Pyttsx3Engine(Engine):
             self._pyttsx3_version = "?"
         self._driver = getattr(self._tts.proxy._driver, "__class__", type(None)).__name__
         self._is_espeak = self._driver == "EspeakDriver"
+        _silence_driver_prints(self._tts.proxy._driver)
         if self._is_espeak:
             _allow_phoneme_input()
         self._done = threading.Event()
