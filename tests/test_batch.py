@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -43,9 +45,13 @@ def review(name: str, paragraphs: int = 3, sentences: int = 2, title: str | None
 
 
 def narrate_batch(
-    cwd: Path, *args: str, log: Path | None = None, timeout: float = 120
+    cwd: Path,
+    *args: str,
+    log: Path | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     env.pop(batch_log_env(), None)
     if log is not None:
         env[batch_log_env()] = str(log)
@@ -100,6 +106,32 @@ def no_temporaries(folder: Path) -> bool:
     return not list(folder.rglob(TMP_PREFIX + "*"))
 
 
+def wait_until(
+    condition: Callable[[], object],
+    what: str,
+    proc: subprocess.Popen[str] | subprocess.Popen[bytes] | None = None,
+    safety_net: float = 60.0,
+) -> None:
+    """Poll until ``condition()`` holds. The time limit is only a safety net against a
+    hung test, far above any expected wait: nothing here asserts how long things take."""
+    deadline = time.monotonic() + safety_net
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"the batch ended (exit code {proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting for {what} after {safety_net:g} s (safety net)")
+        time.sleep(0.02)
+
+
+def group_gone(pgid: int) -> bool:
+    """True when no process of the process group ``pgid`` is left (workers included)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 # ------------------------------------------------------------ the main batch
 
 
@@ -142,7 +174,8 @@ def main_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "--out-dir", "out", "--cache-dir", "cache", "--report", "report.json"]  # fmt: skip
     log = root / "calls.log"
     first = narrate_batch(root, *args, log=log)
-    return {"root": root, "args": args, "log": log, "first": first}
+    first_report = report(root / "report.json") if (root / "report.json").exists() else {}
+    return {"root": root, "args": args, "log": log, "first": first, "first_report": first_report}
 
 
 def test_batch_narrates_the_good_and_reports_the_bad(main_batch: dict) -> None:
@@ -199,6 +232,13 @@ def test_rerun_synthesizes_nothing(main_batch: dict) -> None:
     assert all(i["clips_synthesized"] == 0 for i in items.values())
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes  # nothing rewritten
     assert "9 items: 0 ok, 7 up to date, 2 failed" in again.stderr
+    # "ok" and "up to date" give the same duration for the same MP3
+    made = {s: i["duration"] for s, i in main_batch["first_report"].items() if i["status"] == "ok"}
+    assert len(made) == 7
+    assert {s: items[s]["duration"] for s in made} == made
+    assert all(
+        d == round(read_tags(root / items[s]["output"]).duration, 3) for s, d in made.items()
+    )
 
 
 def test_editing_one_sentence_resynthesizes_one_clip(main_batch: dict) -> None:
@@ -225,7 +265,7 @@ def test_editing_one_sentence_resynthesizes_one_clip(main_batch: dict) -> None:
 
 
 def test_path_traversal_is_rejected(tmp_path: Path) -> None:
-    for name in "abcde":
+    for name in "abcdef":
         (tmp_path / f"{name}.txt").write_text(review(f"trav{name}"), encoding="utf-8")
     absolute = (tmp_path / "abs" / "x").as_posix()
     (tmp_path / "batch.toml").write_text(
@@ -233,7 +273,8 @@ def test_path_traversal_is_rejected(tmp_path: Path) -> None:
         f'[[item]]\npath = "b.txt"\noutput = "{absolute}"\n\n'
         '[[item]]\npath = "c.txt"\noutput = "C:\\\\x"\n\n'
         '[[item]]\npath = "d.txt"\ntitle = "../evil"\n\n'
-        '[[item]]\npath = "e.txt"\noutput = "fine"\n',
+        '[[item]]\npath = "e.txt"\noutput = "fine"\n\n'
+        '[[item]]\npath = "f.txt"\ntitle = "What ../ means"\n',
         encoding="utf-8",
     )
     run = narrate_batch(tmp_path, "--manifest", "batch.toml", "--engine", "tone", "--jobs", "1",
@@ -249,6 +290,8 @@ def test_path_traversal_is_rejected(tmp_path: Path) -> None:
                   "output folder"),
         "d.txt": ("failed", "title '../evil' looks like a path; it cannot name an output file"),
         "e.txt": ("ok", None),
+        "f.txt": ("failed", "title 'What ../ means' looks like a path; it cannot name an output "
+                  "file"),
     }  # fmt: skip
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.mp3"))
     assert written == ["out/inner/fine.mp3"]
@@ -270,16 +313,245 @@ def test_path_traversal_is_rejected(tmp_path: Path) -> None:
         (".hidden", "must be a file name that does not start with a dot"),
         ("..", "would be written outside the output folder"),
         ("", "must be a file name"),
+        ("x" * 300, "is too long (304 bytes as a file name; at most 200)"),
+        ("é" * 100, "is too long (204 bytes as a file name; at most 200)"),
     ],
 )
 def test_check_output_name_rejects(tmp_path: Path, value: str, problem: str) -> None:
-    with pytest.raises(ValueError, match=problem.replace(".", r"\.")):
+    with pytest.raises(ValueError, match=re.escape(problem)):
         batch.check_output_name(value, tmp_path)
 
 
 def test_check_output_name_accepts(tmp_path: Path) -> None:
     assert batch.check_output_name("episode 1", tmp_path) == "episode 1.mp3"
     assert batch.check_output_name("show.MP3", tmp_path) == "show.MP3"
+    assert batch.check_output_name("é" * 98, tmp_path) == "é" * 98 + ".mp3"  # 200 bytes
+
+
+@pytest.mark.parametrize(
+    "title", ["What ../ means", "..\\x", "a/..", "..", "/abs", "\\abs", "C:\\x", "C:/x", "../x"]
+)
+def test_pathlike_titles_are_rejected_anywhere_in_the_title(tmp_path: Path, title: str) -> None:
+    (tmp_path / "a.txt").write_text(review("pathlike"), encoding="utf-8")
+    entry = batch.Entry(tmp_path / "a.txt", "a.txt", {"title": title})
+    plan = batch.plan_batch([entry], TONE, tmp_path / "out")
+    assert not plan.work
+    assert (
+        plan.settled[0].reason
+        == f"title {title!r} looks like a path; it cannot name an output file"
+    )
+
+
+def test_titles_with_dots_that_are_not_paths_are_fine(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(review("dots"), encoding="utf-8")
+    for title in ("Wait... what?", "AC/DC live", "1.2.3 release"):
+        entry = batch.Entry(tmp_path / "a.txt", "a.txt", {"title": title})
+        plan = batch.plan_batch([entry], TONE, tmp_path / "out")
+        assert [w.title for w in plan.work] == [title]
+
+
+def test_overlong_names_fail_their_item_and_the_run_goes_on(tmp_path: Path) -> None:
+    for name in "abc":
+        (tmp_path / f"{name}.txt").write_text(review(f"long{name}"), encoding="utf-8")
+    wide = "é" * 90  # 184 bytes: a fine MP3 name, but its old lock file name was too long
+    (tmp_path / "batch.toml").write_text(
+        f'[[item]]\npath = "a.txt"\noutput = "{"x" * 300}"\n\n'
+        f'[[item]]\npath = "b.txt"\noutput = "{wide}"\n\n'
+        f'[[item]]\npath = "c.txt"\ntitle = "{"Very long title " * 20}"\n',
+        encoding="utf-8",
+    )
+    run = narrate_batch(tmp_path, "--manifest", "batch.toml", "--engine", "tone", "--jobs", "1",
+                        "--out-dir", "out", "--cache-dir", "cache",
+                        "--report", "r.json")  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    items = report(tmp_path / "r.json")
+    assert items["a.txt"]["status"] == "failed"
+    assert items["a.txt"]["reason"] == (
+        f"output {'x' * 117 + '...'!r} is too long (304 bytes as a file name; at most 200)"
+    )
+    assert (items["b.txt"]["status"], items["b.txt"]["output"]) == ("ok", f"out/{wide}.mp3")
+    assert items["c.txt"]["status"] == "ok"
+    assert len(Path(items["c.txt"]["output"]).name) <= 84  # the slug is cut at a word
+    assert_valid_mp3(tmp_path / "out" / f"{wide}.mp3", chapters_of(tmp_path / "b.txt"))
+    assert all(len(p.name) <= 64 for p in (tmp_path / "out" / batch.LOCK_DIR).iterdir())
+
+
+# ------------------------------------------------- whose MP3 is whose
+
+
+def tone_settings(tmp_path: Path) -> Settings:
+    return Settings(voice=VoiceSettings(engine="tone"), cache_dir=tmp_path / "cache")
+
+
+def plan_one(source: Path, out: Path, settings: Settings) -> batch.WorkItem:
+    plan = batch.plan_batch([batch.Entry(source, source.name)], settings, out)
+    assert not plan.settled, plan.settled
+    (item,) = plan.work
+    return item
+
+
+def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path) -> None:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    # "z-first" is narrated first, but sorts after "b-second" in a run of both
+    (inp / "z-first.txt").write_text(review("zfirst", title="Same Title"), encoding="utf-8")
+    args = ["--engine", "tone", "--jobs", "1", "--out-dir", "out", "--cache-dir", "cache",
+            "--report", "r.json"]  # fmt: skip
+    out = tmp_path / "out"
+    first = narrate_batch(tmp_path, "in/z-first.txt", *args)
+    assert first.returncode == 0, first.stderr
+    original = out / "same-title.mp3"
+    assert read_tags(original).source == "../in/z-first.txt"
+    stamp = original.stat().st_mtime_ns
+
+    # the next night: a new review with the same title
+    (inp / "b-second.txt").write_text(review("bsecond", title="Same Title"), encoding="utf-8")
+    second = narrate_batch(tmp_path, "in/b-second.txt", *args)
+    assert second.returncode == 0, second.stderr
+    assert report(tmp_path / "r.json")["in/b-second.txt"]["output"] == "out/same-title-2.mp3"
+    assert original.stat().st_mtime_ns == stamp
+    assert read_tags(original).source == "../in/z-first.txt"
+    assert read_tags(out / "same-title-2.mp3").source == "../in/b-second.txt"
+
+    # both together, in either order: each keeps its own name, nothing is made again
+    for paths in (["in"], ["in/z-first.txt", "in/b-second.txt"]):
+        again = narrate_batch(tmp_path, *paths, *args)
+        assert again.returncode == 0, again.stderr
+        items = report(tmp_path / "r.json")
+        assert {s: (i["status"], i["output"]) for s, i in items.items()} == {
+            "in/z-first.txt": ("up to date", "out/same-title.mp3"),
+            "in/b-second.txt": ("up to date", "out/same-title-2.mp3"),
+        }
+    assert original.stat().st_mtime_ns == stamp
+
+    # an explicit output name that is another review's fails; it is not renamed either
+    (inp / "c-third.txt").write_text(review("cthird"), encoding="utf-8")
+    (tmp_path / "m.toml").write_text(
+        '[[item]]\npath = "in/c-third.txt"\noutput = "same-title"\n', encoding="utf-8"
+    )
+    explicit = narrate_batch(tmp_path, "--manifest", "m.toml", *args)
+    assert explicit.returncode == 1
+    (item,) = report(tmp_path / "r.json").values()
+    assert item["status"] == "failed"
+    assert item["reason"] == (
+        "same-title.mp3 already holds the audio of another review (../in/z-first.txt); "
+        "choose another output name"
+    )
+    assert original.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in finals(out)) == ["same-title-2.mp3", "same-title.mp3"]
+
+
+def test_moving_reviews_and_audio_together_keeps_them_up_to_date(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "in").mkdir(parents=True)
+    (site / "in" / "a.txt").write_text(review("moved"), encoding="utf-8")
+    args = ["in", "--engine", "tone", "--out-dir", "out", "--cache-dir", "../cache"]
+    assert narrate_batch(site, *args).returncode == 0
+    site.rename(tmp_path / "moved")
+    again = narrate_batch(tmp_path / "moved", *args, "--report", "r.json")
+    assert again.returncode == 0, again.stderr
+    assert report(tmp_path / "moved" / "r.json")["in/a.txt"]["status"] == "up to date"
+
+
+def test_a_file_not_made_from_the_review_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(review("foreign"), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "foreign-review.mp3").write_bytes(b"someone else's file")
+    (out / "foreign-review-2.mp3").mkdir()  # a folder is not free either
+    item = plan_one(tmp_path / "a.txt", out, tone_settings(tmp_path))
+    assert item.output.name == "foreign-review-3.mp3"
+    assert item.source_id == "../a.txt"
+
+
+def test_the_worker_rechecks_whose_the_output_is_under_its_lock(tmp_path: Path) -> None:
+    from narrate.engines.tone import ToneEngine
+
+    settings = tone_settings(tmp_path)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(review(name, title="Same Title"), encoding="utf-8")
+    out = tmp_path / "out"
+    # two runs planned at once, before either wrote anything: both chose the same name
+    mine = plan_one(tmp_path / "a.txt", out, settings)
+    theirs = plan_one(tmp_path / "b.txt", out, settings)
+    assert mine.output == theirs.output == out / "same-title.mp3"
+    engine = ToneEngine(settings.voice)
+    assert batch.narrate_item(mine, engine=engine).status == batch.OK
+    stamp = mine.output.stat().st_mtime_ns
+    result = batch.narrate_item(theirs, engine=engine)
+    assert result.status == batch.FAILED
+    assert result.reason == (
+        "same-title.mp3 already holds the audio of another review (../a.txt) "
+        "(another run just wrote it); not overwritten"
+    )
+    assert mine.output.stat().st_mtime_ns == stamp
+    assert read_tags(mine.output).source == "../a.txt"
+    assert no_temporaries(out)
+
+
+# --------------------------------------------------- output path problems
+
+
+def test_output_path_problems_fail_only_their_item(tmp_path: Path) -> None:
+    for name in "abcd":
+        (tmp_path / f"{name}.txt").write_text(review(f"path{name}"), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "pathb-review.srt").mkdir()  # a side file's path is a folder
+    (out / "taken.mp3").mkdir()  # an explicit output's path is a folder
+    (out / "pathd-review.mp3").mkdir()  # a slug's path is a folder: the next name is free
+    (tmp_path / "m.toml").write_text(
+        '[[item]]\npath = "a.txt"\n\n[[item]]\npath = "b.txt"\n\n'
+        '[[item]]\npath = "c.txt"\noutput = "taken"\n\n[[item]]\npath = "d.txt"\n',
+        encoding="utf-8",
+    )
+    run = narrate_batch(tmp_path, "--manifest", "m.toml", "--engine", "tone", "--jobs", "1",
+                        "--transcript", "srt", "--out-dir", "out", "--cache-dir", "cache",
+                        "--report", "r.json")  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert "Error:" not in run.stderr
+    items = report(tmp_path / "r.json")
+    assert {s: (i["status"], i["output"], i["reason"]) for s, i in items.items()} == {
+        "a.txt": ("ok", "out/patha-review.mp3", None),
+        "b.txt": ("failed", None, f"cannot write {out / 'pathb-review.srt'}: it is a folder"),
+        "c.txt": ("failed", None, "taken.mp3 is a folder; choose another output name"),
+        "d.txt": ("ok", "out/pathd-review-2.mp3", None),
+    }
+    made = sorted(p.name for p in finals(out) if p.is_file())
+    assert made == ["patha-review.mp3", "pathd-review-2.mp3"]
+
+
+def test_an_output_path_gone_bad_after_planning_fails_its_item_only(tmp_path: Path) -> None:
+    from narrate.engines.tone import ToneEngine
+
+    settings = tone_settings(tmp_path).with_overrides(transcripts=("vtt",))
+    (tmp_path / "a.txt").write_text(review("late"), encoding="utf-8")
+    item = plan_one(tmp_path / "a.txt", tmp_path / "out", settings)
+    item.output.with_suffix(".vtt").mkdir(parents=True)  # e.g. by another program
+    result = batch.narrate_item(item, engine=ToneEngine(settings.voice))
+    assert result.status == batch.FAILED
+    assert result.reason == f"cannot write {item.output.with_suffix('.vtt')}: it is a folder"
+    assert not item.output.exists()
+
+
+def test_a_fatal_error_mid_run_still_writes_the_report(tmp_path: Path) -> None:
+    for name in "ab":
+        (tmp_path / f"{name}.txt").write_text(review(f"fatal{name}"), encoding="utf-8")
+    no_tools = tmp_path / "bin"
+    no_tools.mkdir()
+    run = narrate_batch(tmp_path, "a.txt", "b.txt", "--engine", "tone", "--jobs", "1",
+                        "--out-dir", "out", "--cache-dir", "cache", "--report", "r.json",
+                        env={"PATH": str(no_tools)})  # fmt: skip
+    assert run.returncode == 1
+    error = run.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: ffmpeg not found; ")
+    items = report(tmp_path / "r.json")
+    assert {s: i["status"] for s, i in items.items()} == {"a.txt": "failed", "b.txt": "failed"}
+    assert {i["reason"] for i in items.values()} == {
+        "not narrated: the run stopped: " + error.removeprefix("Error: ")
+    }
+    assert not finals(tmp_path / "out")
 
 
 # --------------------------------------------------------------- timeouts
@@ -313,6 +585,8 @@ def test_a_hanging_engine_times_out_and_the_batch_goes_on(tmp_path: Path) -> Non
         "dok-review.mp3",
     ]
     assert "timed out after 2 s in paragraph 2" in run.stderr
+    # the killed worker was encoding when it hung: its temporary went with it
+    assert no_temporaries(tmp_path / "out")
 
 
 # ------------------------------------------------------ kills and concurrency
@@ -329,11 +603,7 @@ def test_sigkill_mid_batch_leaves_no_partial_mp3_and_the_rerun_finishes(tmp_path
     proc = subprocess.Popen(args, cwd=tmp_path, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while not finals(out):
-            assert proc.poll() is None, "the batch ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_until(lambda: finals(out), "the first MP3 was finished", proc)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -354,40 +624,59 @@ def test_sigkill_mid_batch_leaves_no_partial_mp3_and_the_rerun_finishes(tmp_path
     assert no_temporaries(out)
 
 
-def test_ctrl_c_stops_the_workers_promptly(tmp_path: Path) -> None:
+def start_a_stuck_run(tmp_path: Path) -> subprocess.Popen[str]:
+    """A run of two items: one finishes, the other hangs in its engine mid-MP3 (its
+    temporary is being written). Returns once both have happened."""
     (tmp_path / "a.txt").write_text(review("intok"), encoding="utf-8")
     (tmp_path / "b.txt").write_text(
-        "Stuck Review\n\nReview stuck [[hang]] waits here.\n", encoding="utf-8"
+        "Stuck Review\n\nReview stuck opens fine.\n\nReview stuck [[hang]] waits here.\n",
+        encoding="utf-8",
     )
+    log = tmp_path / "calls.log"
+    # --timeout far above the test's safety nets: only the signal can end this run
     args = [sys.executable, "-m", "narrate", "batch", "a.txt", "b.txt", "--engine", "tone",
-            "--jobs", "2", "--timeout", "60", "--out-dir", "out",
+            "--jobs", "2", "--timeout", "600", "--out-dir", "out",
             "--cache-dir", "cache"]  # fmt: skip
     proc = subprocess.Popen(args, cwd=tmp_path, start_new_session=True,
+                            env={**os.environ, batch_log_env(): str(log)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while not finals(tmp_path / "out"):  # one item done, the other stuck in its engine
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
-        time.sleep(0.3)
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        _, err = proc.communicate(timeout=10)
+        wait_until(lambda: finals(tmp_path / "out"), "the first item was finished", proc)
+        wait_until(lambda: any("[hang]" in c for c in calls(log)), "the engine hung", proc)
+        wait_until(lambda: not no_temporaries(tmp_path / "out"), "the MP3 was begun", proc)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    return proc
+
+
+def stop_and_check(tmp_path: Path, proc: subprocess.Popen[str], send: Callable[[], None]) -> None:
+    try:
+        send()
+        _, err = proc.communicate(timeout=60)  # a safety net, not a measure of promptness
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert proc.returncode != 0
-    assert "Aborted!" in err
-    deadline = time.monotonic() + 10
-    while True:  # no worker outlives the run
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "a worker process is still running"
-        time.sleep(0.05)
+    assert "Aborted!" in err  # stopped by the signal, not by the (600 s) engine timeout
+    wait_until(lambda: group_gone(proc.pid), "every worker has ended")  # none outlives the run
     assert [p.name for p in finals(tmp_path / "out")] == ["intok-review.mp3"]
     assert no_temporaries(tmp_path / "out")
+
+
+def test_ctrl_c_stops_the_workers_promptly(tmp_path: Path) -> None:
+    proc = start_a_stuck_run(tmp_path)
+    # what Ctrl-C in a terminal does: SIGINT to the whole process group
+    stop_and_check(tmp_path, proc, lambda: os.killpg(proc.pid, signal.SIGINT))
+
+
+def test_sigterm_to_the_parent_alone_stops_the_workers_and_cleans_up(tmp_path: Path) -> None:
+    proc = start_a_stuck_run(tmp_path)
+    # `kill <pid>`: SIGTERM to the batch process only, not to its workers
+    stop_and_check(tmp_path, proc, lambda: os.kill(proc.pid, signal.SIGTERM))
 
 
 def test_two_runs_at_once_share_the_folder_safely(tmp_path: Path) -> None:
@@ -432,27 +721,26 @@ def test_two_runs_at_once_share_the_folder_safely(tmp_path: Path) -> None:
     assert no_temporaries(tmp_path / "out")
 
 
-def test_stale_temporaries_are_swept_unless_another_run_is_alive(tmp_path: Path) -> None:
-    from filelock import FileLock
-
+def test_start_up_sweep_removes_only_dead_processes_temporaries(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(review("sweep"), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    old, fresh = out / (TMP_PREFIX + "old.mp3"), out / (TMP_PREFIX + "fresh.mp3")
-    for p in (old, fresh):
-        p.write_bytes(b"partial")
-    os.utime(old, (time.time() - 3600, time.time() - 3600))
-    (out / batch.LOCK_DIR).mkdir()
-    other = FileLock(str(out / batch.LOCK_DIR / "run-1-other.lock"))
-    other.acquire()  # another live run
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
-        lock = batch._run_lock(out)
-        lock.release()
-        assert not old.exists() and fresh.exists()
+        dead_tmp = out / f"{TMP_PREFIX}{ended.pid}-abc.mp3"  # left by a killed run
+        live_tmp = out / f"{TMP_PREFIX}{alive.pid}-def.mp3"  # another run, still writing
+        for p in (dead_tmp, live_tmp):
+            p.write_bytes(b"partial")
+        run = narrate_batch(tmp_path, "a.txt", "--engine", "tone", "--out-dir", "out",
+                            "--cache-dir", "cache")  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert not dead_tmp.exists()
+        assert live_tmp.exists()
     finally:
-        other.release()
-    lock = batch._run_lock(out)  # no other run alive: every temporary goes
-    lock.release()
-    assert not fresh.exists()
+        alive.kill()
+        alive.wait()
 
 
 # ------------------------------------------------------------ fatal errors
@@ -467,6 +755,67 @@ def test_unknown_voice_aborts_the_run(tmp_path: Path) -> None:
         "Error: unknown voice 'no-such-voice' for engine pyttsx3 (list voices with: narrate voices)"
     )
     assert not finals(tmp_path / "out")
+
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no espeak-ng")
+
+
+@needs_espeak
+@pytest.mark.parametrize(
+    ("manifest", "where"),
+    [
+        ('[[item]]\npath = "a.txt"\n\n[[item]]\npath = "b.txt"\nvoice = "no-such-voice"\n',
+         "batch.toml: item 2"),
+        ('[defaults]\nvoice = "no-such-voice"\n\n[[item]]\npath = "a.txt"\n\n'
+         '[[item]]\npath = "b.txt"\n', "batch.toml: [defaults]"),
+    ],
+)  # fmt: skip
+def test_an_unknown_manifest_voice_stops_the_run_before_any_work(
+    tmp_path: Path, manifest: str, where: str
+) -> None:
+    for name in "ab":
+        (tmp_path / f"{name}.txt").write_text(review(f"voice{name}"), encoding="utf-8")
+    (tmp_path / "batch.toml").write_text(manifest, encoding="utf-8")
+    run = narrate_batch(tmp_path, "--manifest", "batch.toml", "--jobs", "1", "--out-dir", "out",
+                        "--cache-dir", "cache")  # fmt: skip
+    assert run.returncode == 1
+    assert run.stderr == (
+        f"Error: {where}: unknown voice 'no-such-voice' for engine pyttsx3 "
+        "(list voices with: narrate voices)\n"
+    )
+    assert not (tmp_path / "out").exists()  # nothing was started
+    assert not (tmp_path / "cache").exists()
+
+
+@needs_espeak
+def test_voices_are_checked_in_a_spawned_process_not_in_the_parent(tmp_path: Path) -> None:
+    """espeak-ng can be initialised once per process and must not be before a fork: the
+    parent asks a short-lived spawned process, so it never loads the engine itself."""
+    voices = json.loads(
+        subprocess.run([sys.executable, "-m", "narrate", "voices", "--json"],
+                       capture_output=True, text=True, check=True).stdout
+    )  # fmt: skip
+    script = (
+        "import sys\n"
+        "from narrate import batch\n"
+        "from narrate.errors import UnknownVoiceError\n"
+        "from narrate.settings import VoiceSettings as V\n"
+        f"batch.check_voices([(V(voice={voices[0]['id']!r}), 'm: item 1'),\n"
+        "                     (V(engine='tone', voice='anything'), 'm: item 2')])\n"
+        "try:\n"
+        "    batch.check_voices([(V(voice='no-such-voice'), 'm: item 3')])\n"
+        "except UnknownVoiceError as exc:\n"
+        "    print(exc)\n"
+        "print('pyttsx3' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "m: item 3: unknown voice 'no-such-voice' for engine pyttsx3 (list voices with: "
+        "narrate voices)",
+        "False",
+    ]
 
 
 # ------------------------------------------------------- the real engine

@@ -8,11 +8,15 @@ The stages, all plain data in and out (``cli.py`` only parses, calls and prints)
    header row). Manifest mistakes raise one-line ``ConfigError`` s before any work.
 2. **Plan** (:func:`plan_batch`): per entry, its settings (manifest item > manifest
    ``[defaults]`` > command-line options), its title (read from the file without
-   segmenting it), a unique output name in ``out_dir`` (entries sorted by source path,
-   so a rerun gives the same names; collisions get ``-2``, ``-3`` ...) and a
-   *fingerprint* of everything the MP3 is made from. An entry whose MP3 already
-   carries that fingerprint is "up to date" and never reaches an engine; an
-   unreadable input, a bad cover or an unsafe output name fails here.
+   segmenting it), an output name in ``out_dir`` and a *fingerprint* of everything
+   the MP3 is made from. A name is the slug of the title, or the next free ``-2``,
+   ``-3`` ... when another item of the run or another review's MP3 in the folder has
+   it (entries are sorted by source path, and an MP3 records the review it was made
+   from, so a rerun, or tomorrow's run, gives every review the same name and never
+   overwrites another review's audio). An entry whose MP3 already carries that
+   fingerprint is "up to date" and never reaches an engine; an unreadable input, a
+   bad cover, an unsafe or unusable output name fails here. So does an unknown
+   voice, for the whole run, before any work (:func:`check_voices`).
 3. **Run** (:func:`run_items`): a small pool of "spawn" processes (espeak-ng cannot be
    initialised twice in one process, and forking after it was hangs). Each worker
    keeps one engine per voice settings for its whole life and narrates one
@@ -21,15 +25,18 @@ The stages, all plain data in and out (``cli.py`` only parses, calls and prints)
    whose engine makes no progress for ``settings.timeout`` seconds is killed, its
    item fails ("timed out after N s in paragraph K") and a fresh worker takes over.
 
-Fingerprints live in the MP3 itself (ID3 ``TXXX:NARRATE_FINGERPRINT``): the MP3 is
-renamed into place complete with its tags, so the record of what it was made from can
-never disagree with the file, whatever kills a run, and two runs share no state file.
+Fingerprints and sources live in the MP3 itself (ID3 ``TXXX:NARRATE_FINGERPRINT`` and
+``TXXX:NARRATE_SOURCE``, the review's path relative to the output folder, so moving
+reviews and audio together changes nothing): the MP3 is renamed into place complete
+with its tags, so the record of what it was made from can never disagree with the
+file, whatever kills a run, and two runs share no state file.
 
 Concurrency: every output is written under a lock file in ``<out_dir>/.narrate-locks``
-(a second run waits for it, then finds the MP3 up to date); each run holds a run lock
-there too, so the start-up sweep of temporaries left by a killed run only removes
-fresh ones when no other run is alive. Clip cache writes are atomic renames of
-content-addressed files, safe to share.
+(a second run waits for it, then finds the MP3 up to date, or, if a concurrent run
+gave the name to another review, fails the item rather than overwrite it). Temporaries
+carry their process id, so the start-up sweep removes only those of dead processes,
+and the parent sweeps a worker's own after killing it. Clip cache writes are atomic
+renames of content-addressed files, safe to share.
 """
 
 from __future__ import annotations
@@ -53,19 +60,25 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from . import __version__, errors
 from .atomic import remove_stale_temporaries, write_text_atomic
 from .clips import ClipStore
-from .errors import ConfigError, CoverError, FatalError, ItemError, OutputError
+from .errors import (
+    ConfigError,
+    CoverError,
+    EngineError,
+    FatalError,
+    ItemError,
+    OutputError,
+    UnknownVoiceError,
+)
 from .settings import Settings, VoiceSettings
 from .tags import check_date
 
@@ -86,11 +99,13 @@ UP_TO_DATE = "up to date"
 FAILED = "failed"
 
 LOCK_DIR = ".narrate-locks"
-STALE_TEMP_SECONDS = 60.0
+MAX_NAME_BYTES = 200  # an MP3 name; its side files add up to 14 more (".chapters.json")
 _POLL = 0.2  # seconds between the parent's checks of its workers
+_GRACE = 2.0  # seconds a stopped worker gets to clean up before it is killed
 _GLOB_CHARS = re.compile(r"[*?\[]")
-# A title that looks like a path: "../x", "..\\x", "/abs", "\\abs", "C:\\x", "C:/x".
-_PATHLIKE_TITLE = re.compile(r"(?:^|[\\/])\.\.(?:[\\/]|$)|^[\\/]|^[A-Za-z]:[\\/]")
+# A title that looks like a path: "../x", "What ../ means", "..\\x", "a/..", "..",
+# "/abs", "\\abs", "C:\\x", "C:/x".
+_PATHLIKE_TITLE = re.compile(r"\.\.[\\/]|[\\/]\.\.$|^\.\.$|^[\\/]|^[A-Za-z]:[\\/]")
 
 
 # ------------------------------------------------------------------------- data
@@ -104,6 +119,8 @@ class Entry:
     label: str  # the path as the user gave it, for messages
     options: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None  # set when the entry is already known to fail
+    # where each manifest option was set, for messages: {"voice": "m.toml: item 2"}
+    origins: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +135,7 @@ class WorkItem:
     label: str = ""  # the source as the user gave it, for messages
     output_label: str = ""  # the output as the user will look for it (out dir as given)
     index: int = 0  # position in the run (sorted by source path)
+    source_id: str = ""  # the review, as recorded in the MP3 (see source_id()); "" = none
 
     @property
     def shown_output(self) -> str:
@@ -125,7 +143,9 @@ class WorkItem:
 
     @property
     def lock_path(self) -> Path:
-        return self.output.parent / LOCK_DIR / (quote(self.output.name, safe="") + ".lock")
+        """A short, safe lock file name for the output, whatever its name (case-blind)."""
+        key = hashlib.sha256(self.output.name.casefold().encode("utf-8")).hexdigest()
+        return self.output.parent / LOCK_DIR / f"{key[:40]}.lock"
 
 
 @dataclass(frozen=True)
@@ -381,10 +401,13 @@ def _read_manifest(path: Path) -> str:
         raise ConfigError(f"{name}: the manifest is not UTF-8 text") from None
 
 
-def _entry(values: dict[str, Any], defaults: Mapping[str, Any]) -> Entry:
+def _entry(
+    values: dict[str, Any], defaults: Mapping[str, Any], where: str, defaults_where: str = ""
+) -> Entry:
     options = {**defaults, **values}
     source = options.pop("path")
-    return Entry(source=source, label=str(source), options=options)
+    origins = {key: (where if key in values else defaults_where) for key in options}
+    return Entry(source=source, label=str(source), options=options, origins=origins)
 
 
 def load_manifest(path: Path) -> list[Entry]:
@@ -422,15 +445,18 @@ def _load_toml(text: str, name: str, base: Path) -> list[Entry]:
     if not isinstance(defaults_raw, dict):
         raise ConfigError(f"{name}: 'defaults' must be a table: write [defaults]")
     defaults = _check_values(defaults_raw, f"{name}: [defaults]", base, item=False)
+    defaults_where = f"{name}: [defaults]"
     items = doc.get("item", [])
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ConfigError(f"{name}: 'item' must be an array of tables: write [[item]]")
     if not items:
         raise ConfigError(f"{name}: no items (add [[item]] tables, each with a path)")
-    return [
-        _entry(_check_values(raw, f"{name}: item {n}", base, item=True), defaults)
-        for n, raw in enumerate(items, start=1)
-    ]
+    entries = []
+    for n, raw in enumerate(items, start=1):
+        where = f"{name}: item {n}"
+        values = _check_values(raw, where, base, item=True)
+        entries.append(_entry(values, defaults, where, defaults_where))
+    return entries
 
 
 def _load_csv(text: str, name: str, base: Path) -> list[Entry]:
@@ -458,8 +484,9 @@ def _load_csv(text: str, name: str, base: Path) -> list[Entry]:
                     f"{name}: line {line}: {len(row)} fields, but the header has {len(header)}"
                 )
             raw = dict(zip(header, row, strict=False))
-            values = _check_values(raw, f"{name}: line {line}", base, item=True, csv_text=True)
-            entries.append(_entry(values, {}))
+            where = f"{name}: line {line}"
+            values = _check_values(raw, where, base, item=True, csv_text=True)
+            entries.append(_entry(values, {}, where))
     except csv.Error as exc:
         raise ConfigError(f"{name}: line {reader.line_num}: bad CSV: {exc}") from None
     if header is None:
@@ -489,10 +516,14 @@ def resolve_title(source: Path, settings: Settings) -> str:
     )
 
 
+def _shown(value: str, limit: int = 120) -> str:
+    return repr(value if len(value) <= limit else value[: limit - 3] + "...")
+
+
 def check_output_name(value: str, out_dir: Path) -> str:
     """``value`` as an MP3 file name inside ``out_dir``; ``ValueError`` says why not."""
     v = value.strip()
-    shown = repr(value)
+    shown = _shown(value)
     if "\x00" in v:
         raise ValueError(f"output {shown} contains a NUL character")
     if re.match(r"[A-Za-z]:", v):
@@ -511,20 +542,59 @@ def check_output_name(value: str, out_dir: Path) -> str:
     if not v or v.startswith("."):
         raise ValueError(f"output {shown} must be a file name that does not start with a dot")
     name = v if v.lower().endswith(".mp3") else v + ".mp3"
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        raise ValueError(
+            f"output {shown} is too long ({size} bytes as a file name; at most {MAX_NAME_BYTES})"
+        )
     root = out_dir.resolve()
-    if (root / name).resolve().parent != root:
+    try:
+        inside = (root / name).resolve().parent == root
+    except OSError as exc:
+        raise ValueError(f"output {shown} cannot be used: {exc.strerror or exc}") from None
+    if not inside:
         raise ValueError(f"output {shown} would be written outside the output folder")
     return name
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    stem = name[:-4] if name.lower().endswith(".mp3") else name
-    candidate, n = name, 2
-    while candidate.casefold() in taken:
-        candidate = f"{stem}-{n}.mp3"
-        n += 1
-    taken.add(candidate.casefold())
-    return candidate
+def source_id(source: Path, out_dir: Path) -> str:
+    """How an MP3 in ``out_dir`` records the review it was made from.
+
+    The review's path relative to the output folder (``../reviews/a.txt``), so moving
+    reviews and audio together keeps it; an absolute path when there is none.
+    """
+    src, out = Path(source).resolve(), Path(out_dir).resolve()
+    try:
+        return Path(os.path.relpath(src, out)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return src.as_posix()
+
+
+def holder_of(path: Path) -> str | None:
+    """Whose ``path`` is: ``None`` when nothing is there, else the review its MP3 was
+    made from, or ``""`` when it does not say (a folder, another program's file...)."""
+    try:
+        if not os.path.lexists(path):
+            return None
+        if not path.is_file():
+            return ""
+    except OSError:
+        return ""
+    from .tags import read_tags
+
+    try:
+        return read_tags(path).source or ""
+    except Exception:  # unreadable or not an MP3: not ours to overwrite
+        return ""
+
+
+def _not_ours(name: str, owner: str, path: Path) -> str:
+    """Why ``name`` (whose holder is ``owner``, not this item's review) is not free."""
+    if owner:
+        return f"{name} already holds the audio of another review ({owner})"
+    if path.is_dir():
+        return f"{name} is a folder"
+    return f"{name} already exists and was not made from this review"
 
 
 def _sha256_file(path: Path | None) -> str | None:
@@ -614,7 +684,10 @@ def _absolute(settings: Settings) -> Settings:
 
 def up_to_date(item: WorkItem) -> ItemResult | None:
     """An "up to date" result when ``item.output`` already holds what ``item`` would make."""
-    if not item.fingerprint or not item.output.is_file():
+    try:
+        if not item.fingerprint or not item.output.is_file():
+            return None
+    except OSError:
         return None
     from .pipeline import side_file_paths
     from .tags import read_tags
@@ -624,6 +697,8 @@ def up_to_date(item: WorkItem) -> ItemResult | None:
     except Exception:  # an unreadable MP3 is simply made again
         return None
     if tags.fingerprint != item.fingerprint:
+        return None
+    if item.source_id and tags.source != item.source_id:
         return None
     if not all(p.is_file() for p in side_file_paths(item.output, item.settings).values()):
         return None
@@ -646,18 +721,88 @@ class _Draft:
     title: str
     wanted: str
     explicit: bool
+    source_id: str
     name: str = ""
+
+
+_NUMBERED = re.compile(r"(.*?)(?:-(\d+))?\.mp3", re.IGNORECASE)
+
+
+class _Names:
+    """Chooses output names: free in this run, and free in the folder for this review."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.taken: set[str] = set()  # casefolded names given in this run
+        self._holders: dict[str, str | None] = {}
+        # The folder's MP3s by stem without any "-N": where a review's own may be.
+        self._family: dict[str, list[tuple[int, str]]] = {}
+        with contextlib.suppress(OSError):
+            for name in os.listdir(out_dir):
+                m = _NUMBERED.fullmatch(name)
+                if m:
+                    n = int(m.group(2)) if m.group(2) else 1
+                    self._family.setdefault(m.group(1).casefold(), []).append((n, name))
+                    if m.group(2):  # "part-2.mp3" may be the plain name of "Part 2"
+                        stem = name[:-4].casefold()
+                        self._family.setdefault(stem, []).append((1, name))
+
+    def holder(self, name: str) -> str | None:
+        if name not in self._holders:
+            self._holders[name] = holder_of(self.out_dir / name)
+        return self._holders[name]
+
+    def explicit(self, name: str, source: str) -> str:
+        """``name`` itself; ``ValueError`` when it is another item's or review's."""
+        if name.casefold() in self.taken:
+            raise ValueError(f"output {_shown(name)} is also the output of another item")
+        owner = self.holder(name)
+        if owner is not None and owner != source:
+            raise ValueError(
+                _not_ours(name, owner, self.out_dir / name) + "; choose another output name"
+            )
+        self.taken.add(name.casefold())
+        return name
+
+    def slug(self, name: str, source: str) -> str:
+        """``name``, or ``<stem>-2.mp3``, ``-3`` ...: the first this review already
+        has in the folder, else the first that is free both in this run and there."""
+        stem = name[:-4]
+
+        def numbered(n: int) -> str:
+            return name if n == 1 else f"{stem}-{n}.mp3"
+
+        mine = sorted(
+            (n, found)
+            for n, found in self._family.get(stem.casefold(), [])
+            if found.casefold() == numbered(n).casefold()
+        )
+        for n, found in mine:
+            if found.casefold() not in self.taken and self.holder(found) == source:
+                chosen = numbered(n)
+                break
+        else:
+            n = 1
+            while numbered(n).casefold() in self.taken or self.holder(numbered(n)) is not None:
+                n += 1
+            chosen = numbered(n)
+        self.taken.add(chosen.casefold())
+        return chosen
 
 
 def plan_batch(entries: Sequence[Entry], settings: Settings, out_dir: Path) -> BatchPlan:
     """Decide, for every entry, its output and whether it must be narrated at all.
 
-    Reads every input (to find its title) but starts no engine.
+    Reads every input (to find its title) and the MP3s already in ``out_dir`` (to know
+    whose they are), but starts no engine and writes nothing. Whatever is wrong with
+    one entry fails that entry only.
     """
+    from .pipeline import check_output, output_name
+
     shown_dir = Path(out_dir)
     out_dir = shown_dir.absolute()
     base = _absolute(settings)
-    order = sorted(range(len(entries)), key=lambda i: (str(entries[i].source.absolute()), i))
+    order = _order(entries)
     settled: list[ItemResult] = []
     drafts: list[_Draft] = []
 
@@ -688,20 +833,36 @@ def plan_batch(entries: Sequence[Entry], settings: Settings, out_dir: Path) -> B
                 fail(index, e, str(exc), title)
                 continue
         else:
-            from .pipeline import output_name
-
             wanted = output_name(title)
         s = s.with_overrides(tags={"title": title})
-        drafts.append(_Draft(index, e, s, title, wanted, e.options.get("output") is not None))
+        drafts.append(_Draft(index, e, s, title, wanted, e.options.get("output") is not None,
+                             source_id(e.source, out_dir)))  # fmt: skip
 
-    taken: set[str] = set()
+    names = _Names(out_dir)
+    named: list[_Draft] = []
     for d in sorted(drafts, key=lambda d: (not d.explicit, d.index)):
-        d.name = _unique(d.wanted, taken)
-        if d.name != d.wanted:
-            log.info("%s: %s is taken in this run, writing %s", d.entry.label, d.wanted, d.name)
+        try:
+            if d.explicit:
+                d.name = names.explicit(d.wanted, d.source_id)
+            else:
+                d.name = names.slug(d.wanted, d.source_id)
+                if d.name != d.wanted:
+                    log.info("%s: %s is taken, writing %s",
+                             d.entry.label, d.wanted, d.name)  # fmt: skip
+            if len(d.name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+                raise ValueError(f"output {_shown(d.name)} is too long for a file name")
+            check_output(out_dir / d.name, d.settings)
+        except (ValueError, OutputError) as exc:
+            fail(d.index, d.entry, str(exc), d.title)
+            continue
+        except OSError as exc:
+            fail(d.index, d.entry, f"output {_shown(d.name or d.wanted)} cannot be used: "
+                 f"{exc.strerror or exc}", d.title)  # fmt: skip
+            continue
+        named.append(d)
 
     work: list[WorkItem] = []
-    for d in drafts:
+    for d in sorted(named, key=lambda d: d.index):
         try:
             fp = fingerprint(d.entry.source, d.settings, d.title, d.name)
         except CoverError as exc:
@@ -720,6 +881,7 @@ def plan_batch(entries: Sequence[Entry], settings: Settings, out_dir: Path) -> B
             label=d.entry.label,
             output_label=str(shown_dir / d.name),
             index=d.index,
+            source_id=d.source_id,
         )
         done = up_to_date(item)
         if done is not None:
@@ -727,6 +889,11 @@ def plan_batch(entries: Sequence[Entry], settings: Settings, out_dir: Path) -> B
         else:
             work.append(item)
     return BatchPlan(tuple(work), tuple(sorted(settled, key=lambda r: r.index)))
+
+
+def _order(entries: Sequence[Entry]) -> list[int]:
+    """Entry indexes sorted by source path: the run's order, the same in every run."""
+    return sorted(range(len(entries)), key=lambda i: (str(entries[i].source.absolute()), i))
 
 
 # --------------------------------------------------------------- one item (pure)
@@ -773,15 +940,19 @@ def narrate_item(
 ) -> ItemResult:
     """Narrate one item into ``item.output``; return what happened. Pure of any pool.
 
-    Holds the output's lock while it works and re-checks it is not up to date (another
-    run may have just made it). ``ItemError`` s and unexpected errors become a failed
-    result; ``FatalError`` s propagate. ``on_event("progress", phase, paragraph, done,
+    Holds the output's lock while it works and re-checks, under it, that the output is
+    still this review's (a concurrent run may have just given the name to another: the
+    item then fails, nothing is overwritten), that its paths are usable, and that it is
+    not up to date (another run may have just made it). ``ItemError`` s, problems of the
+    item's own output paths and unexpected errors become a failed result; other
+    ``FatalError`` s propagate. ``on_event("progress", phase, paragraph, done,
     total)`` is called before synthesis (phase ``"synth"``), after every clip (phase
     ``"encode"`` after the last) and while waiting for the lock (``"wait"``). Without
     ``engine`` the process's own engine for the item's voice is used (and kept).
     """
-    from .pipeline import narrate
+    from .pipeline import check_output, narrate
     from .segment import load_document
+    from .tags import read_tags
 
     started = time.monotonic()
     emit = on_event or (lambda *a: None)
@@ -801,6 +972,15 @@ def narrate_item(
                 f"cannot write to {item.output.parent}: {exc.strerror or exc}"
             ) from exc
         try:
+            if item.source_id:
+                owner = holder_of(item.output)
+                if owner is not None and owner != item.source_id:
+                    return failed(_not_ours(item.output.name, owner, item.output)
+                                  + " (another run just wrote it); not overwritten")  # fmt: skip
+            try:
+                check_output(item.output, item.settings)
+            except OutputError as exc:  # this item's own paths: the others may be fine
+                return failed(str(exc))
             done = up_to_date(item)
             if done is not None:
                 return replace(done, seconds=time.monotonic() - started)
@@ -818,7 +998,13 @@ def narrate_item(
                     emit("progress", "encode", paragraph_of[-1], n, count)
 
             result = narrate(doc, item.output, item.settings, engine=eng, on_clip=on_clip,
-                             fingerprint=item.fingerprint)  # fmt: skip
+                             fingerprint=item.fingerprint,
+                             source=item.source_id or None)  # fmt: skip
+            # The MP3's own length, as "up to date" (and the feed) read it later.
+            try:
+                duration = read_tags(item.output).duration
+            except ItemError:
+                duration = result.duration
         finally:
             lock.release()
     except ItemError as exc:
@@ -833,7 +1019,7 @@ def narrate_item(
         output=item.shown_output,
         status=OK,
         title=result.title,
-        duration=result.duration,
+        duration=duration,
         chapters=result.chapters,
         clips_synthesized=result.clips_synthesized,
         clips_cached=result.clips_cached,
@@ -917,7 +1103,10 @@ def run_items(
 
     ``on_result`` is called once per item as it ends; ``on_tick`` about five times a
     second with ``(done, total)`` clips of every running item. A ``FatalError`` in any
-    worker stops all of them and is raised here; so is ``KeyboardInterrupt``.
+    worker stops all of them and is raised here; so is ``KeyboardInterrupt``. A worker
+    that has to be stopped gets SIGTERM (it unwinds, removing its temporaries and its
+    ffmpeg), then SIGKILL; whatever a killed worker leaves in the output folders is
+    swept, so no stop leaves a temporary behind.
     """
     jobs = max(1, jobs or os.cpu_count() or 1)
     ctx = multiprocessing.get_context("spawn")
@@ -925,6 +1114,32 @@ def run_items(
     workers: list[_Worker] = []
     results: list[ItemResult] = []
     level = logging.getLogger().getEffectiveLevel()
+    folders = sorted({item.output.parent for item in items})
+
+    def sweep(stopped: Iterable[_Worker]) -> None:
+        """Remove the temporaries of workers that did not end cleanly (SIGKILL skips
+        their clean-up; a worker's ffmpeg may outlive it by a moment)."""
+        pids = [w.process.pid for w in stopped if w.process.exitcode not in (0, None)]
+        if not pids:
+            return
+        for folder in folders:
+            removed = remove_stale_temporaries(folder, pids=pids)
+            if removed:
+                log.debug("removed %d temporary file(s) of stopped workers", removed)
+
+    def stop(stopping: Sequence[_Worker], grace: float = _GRACE) -> None:
+        """End these workers: SIGTERM, up to ``grace`` s to unwind, SIGKILL; then sweep."""
+        for w in stopping:
+            if w.process.is_alive():
+                with contextlib.suppress(Exception):
+                    w.process.terminate()
+        deadline = time.monotonic() + grace
+        for w in stopping:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(5)
+        sweep(stopping)
 
     def start() -> _Worker:
         parent_conn, child_conn = ctx.Pipe(duplex=True)
@@ -942,17 +1157,15 @@ def run_items(
         if on_result:
             on_result(result)
 
-    def drop(w: _Worker, *, kill: bool) -> None:
-        if kill and w.process.is_alive():
-            w.process.kill()
-        w.process.join(5)
+    def drop(w: _Worker) -> None:
+        stop([w])
         with contextlib.suppress(OSError):
             w.conn.close()
         workers.remove(w)
 
     def lost(w: _Worker, reason: str) -> None:
         item = w.item
-        drop(w, kill=True)
+        drop(w)
         if item is not None:
             finish(w, ItemResult(item.label, item.shown_output, FAILED, reason, title=item.title,
                                  seconds=time.monotonic() - w.since, index=item.index))  # fmt: skip
@@ -1009,26 +1222,21 @@ def run_items(
             if on_tick:
                 on_tick([(w.done, w.total) for w in workers if w.item])
     except BaseException:
+        stop(workers, grace=3.0)
         for w in workers:
-            with contextlib.suppress(Exception):
-                w.process.terminate()
-        deadline = time.monotonic() + 3
-        for w in workers:
-            w.process.join(max(0.0, deadline - time.monotonic()))
-            if w.process.is_alive():
-                w.process.kill()
-                w.process.join(1)
+            with contextlib.suppress(OSError):
+                w.conn.close()
         workers.clear()
         raise
     finally:
         for w in workers:
             with contextlib.suppress(OSError):
                 w.conn.send(None)
-        for w in list(workers):
-            w.process.join(5)
-            if w.process.is_alive():
-                w.process.kill()
-                w.process.join(1)
+        deadline = time.monotonic() + 5
+        for w in workers:  # idle workers end on None at once, closing their engines
+            w.process.join(max(0.0, deadline - time.monotonic()))
+        stop(workers)
+        for w in workers:
             with contextlib.suppress(OSError):
                 w.conn.close()
     return results
@@ -1037,36 +1245,93 @@ def run_items(
 # -------------------------------------------------------------------- the batch
 
 
-def _run_lock(out_dir: Path) -> Any:
-    """Hold a lock that says "a run is working in out_dir"; sweep what dead runs left."""
-    from filelock import FileLock, Timeout
+class BatchAborted(FatalError):
+    """A run stopped by a ``FatalError``. ``result`` still has every item: those that
+    ended, and the others as failed ("not narrated: ..."), for the report."""
 
-    locks = out_dir / LOCK_DIR
+    def __init__(self, error: FatalError, result: BatchResult) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.result = result
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder that is a file or cannot be written (``OutputError``)."""
+    out_dir = Path(out_dir)
+    for parent in (out_dir, *out_dir.absolute().parents):
+        if parent.exists():
+            if not parent.is_dir():
+                what = "is a file, not a folder" if parent == out_dir else f"{parent} is a file"
+                raise OutputError(f"{out_dir}: {what}")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise OutputError(f"cannot write to {out_dir}: permission denied")
+            return
+
+
+def _init_child(log_level: int) -> None:
+    logging.basicConfig(level=log_level, format="narrate: %(message)s", stream=sys.stderr)
+
+
+def _voice_problems(wanted: Sequence[VoiceSettings]) -> list[tuple[str, str] | None]:
+    """Start each engine with each voice once; ``(error class, message)`` or ``None``."""
+    from .engines import create_engine
+
+    engines: list[Any] = []  # kept alive: pyttsx3 must not initialise espeak-ng twice
+    out: list[tuple[str, str] | None] = []
     try:
-        locks.mkdir(parents=True, exist_ok=True)
-        mine = FileLock(str(locks / f"run-{os.getpid()}-{uuid.uuid4().hex[:8]}.lock"))
-        mine.acquire()
-    except OSError as exc:
-        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
-    alive = 0
-    for other in locks.glob("run-*.lock"):
-        if str(other) == mine.lock_file:
+        for voice in wanted:
+            try:
+                engines.append(create_engine(voice))
+            except FatalError as exc:
+                out.append((type(exc).__name__, str(exc)))
+                if not isinstance(exc, UnknownVoiceError):
+                    break  # the engine itself cannot start: no use asking it again
+            else:
+                out.append(None)
+    finally:
+        for engine in engines:
+            with contextlib.suppress(Exception):
+                engine.close()
+    return out
+
+
+def check_voices(wanted: Iterable[tuple[VoiceSettings, str]]) -> None:
+    """Raise ``UnknownVoiceError`` (message prefixed with where the voice was set, e.g.
+    ``m.toml: item 2``) for the first voice its engine does not know.
+
+    The engines start in one short-lived *spawn* process, never in this one: espeak-ng
+    can be initialised only once per process, and must not be when the process forks
+    later; the workers, spawned too, start their own. Costs a process start, so it is
+    asked only about voices that were set (the default voice always exists).
+    """
+    first: dict[tuple[str, str | None], str] = {}
+    for voice, where in wanted:
+        if voice.voice:
+            first.setdefault((voice.engine, voice.voice), where)
+    if not first:
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    keys = list(first)
+    ctx = multiprocessing.get_context("spawn")
+    level = logging.getLogger().getEffectiveLevel()
+    try:
+        with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_child,
+                                 initargs=(level,)) as pool:  # fmt: skip
+            problems = pool.submit(
+                _voice_problems, [VoiceSettings(engine=e, voice=v) for e, v in keys]
+            ).result()
+    except BrokenProcessPool:
+        raise EngineError("the speech engine crashed while looking up the voices") from None
+    for key, problem in zip(keys, problems, strict=False):
+        if problem is None:
             continue
-        lock = FileLock(str(other))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            alive += 1
-            continue
-        except OSError:
-            continue
-        with contextlib.suppress(OSError):
-            other.unlink()
-        lock.release()
-    removed = remove_stale_temporaries(out_dir, older_than=STALE_TEMP_SECONDS if alive else 0.0)
-    if removed:
-        log.info("removed %d unfinished file(s) left in %s by an interrupted run", removed, out_dir)
-    return mine
+        name, message = problem
+        if name == UnknownVoiceError.__name__:
+            where = first[key]
+            raise UnknownVoiceError(f"{where}: {message}" if where else message)
+        raise _fatal(name, message)
 
 
 def run_batch(
@@ -1079,8 +1344,10 @@ def run_batch(
 ) -> BatchResult:
     """Plan and narrate ``entries`` into ``out_dir``; return every item's result.
 
-    Raises ``ConfigError`` when there is nothing to do and ``FatalError`` s that make
-    every item impossible; item failures are in the result.
+    Raises ``ConfigError`` when there is nothing to do. A ``FatalError`` that makes
+    every item impossible (an unknown voice, found before any work; a missing tool;
+    an unwritable folder) is raised as ``BatchAborted``, which carries the result so
+    far; item failures are in the result.
     """
     if not entries:
         raise ConfigError(
@@ -1088,12 +1355,19 @@ def run_batch(
         )
     started = time.monotonic()
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"{out_dir}: is a file, not a folder")
-    run_lock = _run_lock(out_dir)
+    results: list[ItemResult] = []
+    plan = BatchPlan((), ())
     try:
+        check_out_dir(out_dir)
         plan = plan_batch(entries, settings, out_dir)
-        results = list(plan.settled)
+        results.extend(plan.settled)
+        order = _order(entries)
+        check_voices(
+            (w.settings.voice, entries[order[w.index]].origins.get("voice", "")) for w in plan.work
+        )
+        removed = remove_stale_temporaries(out_dir)  # only those of dead processes
+        if removed:
+            log.info("removed %d unfinished file(s) left in %s by a killed run", removed, out_dir)
         finished = [len(results)]
         audio = [0.0]
         work_done = [0]
@@ -1126,10 +1400,17 @@ def run_batch(
         if plan.work:
             run_items(plan.work, jobs=jobs, on_result=on_result, on_tick=report)
         report(force=True)
-    finally:
-        with contextlib.suppress(Exception):
-            run_lock.release()
-            Path(run_lock.lock_file).unlink(missing_ok=True)
+    except FatalError as exc:
+        ended = {r.index for r in results}
+        titles = {w.index: w.title for w in plan.work}
+        for index, i in enumerate(_order(entries)):
+            if index not in ended:
+                results.append(ItemResult(entries[i].label, None, FAILED,
+                                          f"not narrated: the run stopped: {exc}",
+                                          title=titles.get(index), index=index))  # fmt: skip
+        results.sort(key=lambda r: r.index)
+        result = BatchResult(tuple(results), time.monotonic() - started, out_dir)
+        raise BatchAborted(exc, result) from exc
     results.sort(key=lambda r: r.index)
     return BatchResult(tuple(results), time.monotonic() - started, out_dir)
 

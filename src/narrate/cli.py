@@ -312,6 +312,8 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
     a summary goes to stderr. Exits with 1 when any item failed.
     """
     import os
+    import signal
+    import threading
 
     from . import batch as batching
 
@@ -329,10 +331,21 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
         click.echo("\r" + line.ljust(drawn[0]), nl=False, err=True)
         drawn[0] = len(line)
 
+    def terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # `kill <pid>` stops the run as Ctrl-C does: workers, temporaries
+
+    main = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, terminate) if main else None
     try:
         result = batching.run_batch(entries, settings, out_dir, jobs=jobs or os.cpu_count(),
                                     on_progress=show if live else None)  # fmt: skip
+    except batching.BatchAborted as exc:
+        if report_path is not None:
+            batching.write_report(report_path, exc.result)
+        raise
     finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
         if drawn[0]:
             click.echo("\r" + " " * drawn[0] + "\r", nl=False, err=True)
     if report_path is not None:

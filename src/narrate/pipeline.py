@@ -111,10 +111,12 @@ def narrate(
     store: ClipStore | None = None,
     on_clip: ClipCallback | None = None,
     fingerprint: str | None = None,
+    source: str | None = None,
 ) -> NarrationResult:
     """Narrate ``doc`` into the MP3 ``output`` (and its side files); return what was made.
 
-    ``fingerprint`` (from ``narrate batch``) is stored in the MP3 as a TXXX frame.
+    ``fingerprint`` and ``source`` (from ``narrate batch``: what the MP3 is made from,
+    and which review) are stored in the MP3 as TXXX frames.
     """
     if not doc.segments or not any(s.sentences for s in doc.segments):
         raise InputError(f"{doc.source or doc.title}: nothing to narrate")
@@ -146,7 +148,9 @@ def narrate(
             # Synthesis feeds the encoder as it goes: ffmpeg works while the engine speaks.
             encode_mp3(stream(), rate, tmp, settings.audio, name=output.name)
             tl = timeline(doc, pieces, rate)
-            tags = replace(tag_data(doc, output, settings, tl, engine), fingerprint=fingerprint)
+            tags = replace(
+                tag_data(doc, output, settings, tl, engine), fingerprint=fingerprint, source=source
+            )
             write_tags(tmp, tags, settings.tags.id3_version)
             # Side files land before the MP3 does: a failure leaves no MP3 without them.
             side = write_side_files(output, tl, settings, tags.title)

@@ -60,6 +60,7 @@ __all__ = [
     "TXXX_ENGINE",
     "TXXX_FINGERPRINT",
     "TXXX_GUID",
+    "TXXX_SOURCE",
     "TXXX_VOICE",
     "load_cover",
     "ms",
@@ -72,6 +73,7 @@ TXXX_ENGINE = "NARRATE_ENGINE"
 TXXX_VOICE = "NARRATE_VOICE"
 TXXX_GUID = "PODCAST_GUID"
 TXXX_FINGERPRINT = "NARRATE_FINGERPRINT"  # what the MP3 was made from (narrate batch)
+TXXX_SOURCE = "NARRATE_SOURCE"  # which review it was made from (narrate batch)
 TOC_ID = "toc"
 NO_OFFSET = 0xFFFFFFFF
 MAX_MS = 0xFFFFFFFF  # CHAP times are 32-bit unsigned milliseconds
@@ -142,6 +144,7 @@ class TagData:
     language: str = "eng"  # ISO 639-2: TLAN, and the language of COMM and USLT
     chapters: tuple[Chapter, ...] = ()
     fingerprint: str | None = None  # TXXX NARRATE_FINGERPRINT
+    source: str | None = None  # TXXX NARRATE_SOURCE
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,7 @@ class EpisodeTags:
     id3_version: int  # 3 or 4; 2 for an old v2.2 tag; 0 when the file has no ID3v2 tag
     language: str | None = None  # TLAN
     fingerprint: str | None = None  # TXXX NARRATE_FINGERPRINT
+    source: str | None = None  # TXXX NARRATE_SOURCE
 
 
 # --------------------------------------------------------------------------- cover
@@ -299,6 +303,7 @@ def _build(data: TagData, cover: tuple[bytes, str] | None, enc: Encoding) -> ID3
         (TXXX_VOICE, data.voice),
         (TXXX_GUID, data.guid),
         (TXXX_FINGERPRINT, data.fingerprint),
+        (TXXX_SOURCE, data.source),
     ):
         if value:
             tags.add(TXXX(encoding=enc, desc=desc, text=[value]))
@@ -479,6 +484,7 @@ def read_tags(mp3: Path) -> EpisodeTags:
         id3_version=tags.version[1] if audio.tags is not None else 0,
         language=lang,
         fingerprint=txxx.get(TXXX_FINGERPRINT) or None,
+        source=txxx.get(TXXX_SOURCE) or None,
     )
 
 
