@@ -425,3 +425,25 @@ def test_version(run) -> None:
     result = run("--version")
     assert result.exit_code == 0
     assert re.fullmatch(rf"narrate, version {re.escape(__version__)}\n", result.stdout)
+
+
+def test_read_sweeps_what_a_killed_run_left_but_not_a_live_ones(
+    run, tmp_path, tone_review, cache
+) -> None:
+    import os
+    import subprocess
+
+    from narrate.atomic import TMP_PREFIX
+
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = out / f"{TMP_PREFIX}{dead.pid}-abc.mp3"  # its process is gone
+    live = out / f"{TMP_PREFIX}{os.getpid()}-def.mp3"  # this process is alive
+    left.write_bytes(b"half an mp3")
+    live.write_bytes(b"being written")
+    result = run("read", tone_review, "--engine", "tone", "-o", out / "x.mp3", "--cache-dir", cache)
+    assert result.exit_code == 0, result.stderr
+    assert not left.exists()
+    assert live.read_bytes() == b"being written"

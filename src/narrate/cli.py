@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .atomic import remove_stale_temporaries
 from .clips import ClipStore
 from .engines import ENGINES, create_engine
 from .errors import NarrateError
@@ -224,6 +225,8 @@ def read(ctx: click.Context, review: str | None, output: Path | None, title: str
     with ExitStack() as stack:
         doc = load_document(_source(stack, review), settings, title=title)
     target = output or DEFAULT_OUT_DIR / output_name(doc.title)
+    # What a killed earlier run left beside the target (never a live process's file).
+    remove_stale_temporaries(target.parent, older_than=24 * 3600)
     result = narrate(doc, target, settings, on_clip=_progress(ctx.obj["quiet"]))
     if as_json:
         info = tags_as_dict(read_tags(result.output))
