@@ -596,18 +596,26 @@ def test_add_episode_matches_by_enclosure_url(show: Path) -> None:
     assert items(feed)[-1].findtext("guid") == alpha_guid
 
 
+HAND_MADE_FEED = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">\n'
+    "  <channel>\n"
+    "    <title>Hand made</title>\n"
+    '    <atom:link href="https://example.com/pod/feed.xml" rel="self"/>\n'
+    "  </channel>\n"
+    "</rss>\n"
+)
+
+
+def hand_made_feed(folder: Path) -> Path:
+    """A minimal feed narrate did not write: only the atom namespace is declared."""
+    feed = folder / "feed.xml"
+    feed.write_text(HAND_MADE_FEED, encoding="utf-8")
+    return feed
+
+
 def test_add_episode_to_foreign_feed_declares_namespaces(tmp_path: Path, audio: dict) -> None:
-    feed = tmp_path / "feed.xml"
-    feed.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">\n'
-        "  <channel>\n"
-        "    <title>Hand made</title>\n"
-        '    <atom:link href="https://example.com/pod/feed.xml" rel="self"/>\n'
-        "  </channel>\n"
-        "</rss>\n",
-        encoding="utf-8",
-    )
+    feed = hand_made_feed(tmp_path)
     mp3 = episode(audio, tmp_path, "one.mp3", title="One", date="2024-01-01")
     (tmp_path / "one.vtt").write_text("WEBVTT\n", encoding="utf-8")
     add_episode(feed, mp3)
@@ -649,17 +657,7 @@ def test_add_episode_keeps_the_podcastindex_namespace_uri(show: Path) -> None:
 
 
 def test_add_episode_with_chapters_declares_psc(tmp_path: Path, audio: dict) -> None:
-    feed = tmp_path / "feed.xml"
-    feed.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">\n'
-        "  <channel>\n"
-        "    <title>Hand made</title>\n"
-        '    <atom:link href="https://example.com/pod/feed.xml" rel="self"/>\n'
-        "  </channel>\n"
-        "</rss>\n",
-        encoding="utf-8",
-    )
+    feed = hand_made_feed(tmp_path)
     mp3 = episode(audio, tmp_path, "two.mp3", 5, date="2024-01-01", chapters=BETA_CHAPTERS)
     (tmp_path / "two.chapters.json").write_text("{}", encoding="utf-8")
     add_episode(feed, mp3)
