@@ -131,21 +131,26 @@ def read_bytes(source: Path | str, *, max_chars: int, stdin: BinaryIO | None = N
             data = stream.read(byte_limit + 1)
         except OSError as exc:
             raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
-        if not data:
-            raise InputError(f"{name}: input is empty")
-        if len(data) > byte_limit:
-            raise _too_long(name, max_chars)
-        return data
+        empty = "input is empty"
+    else:
+        data = _read_file(Path(source), name, byte_limit, max_chars)
+        empty = "file is empty"
+    if not data:
+        raise InputError(f"{name}: {empty}")
+    if len(data) > byte_limit:
+        raise _too_long(name, max_chars)
+    return data
 
-    path = Path(source)
+
+def _read_file(path: Path, name: str, byte_limit: int, max_chars: int) -> bytes:
+    """At most ``byte_limit + 1`` bytes of ``path``; OS errors become one-line InputErrors."""
     try:
         if path.is_dir():
             raise InputError(f"{name}: is a directory, not a file")
-        size = path.stat().st_size
-        if size > byte_limit:
-            raise _too_long(name, max_chars)
+        if path.stat().st_size > byte_limit:
+            raise _too_long(name, max_chars)  # refused before reading a huge file
         with path.open("rb") as fh:
-            data = fh.read(byte_limit + 1)
+            return fh.read(byte_limit + 1)
     except FileNotFoundError as exc:
         raise InputError(f"{name}: no such file") from exc
     except IsADirectoryError as exc:
@@ -154,11 +159,6 @@ def read_bytes(source: Path | str, *, max_chars: int, stdin: BinaryIO | None = N
         raise InputError(f"{name}: permission denied") from exc
     except OSError as exc:
         raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
-    if not data:
-        raise InputError(f"{name}: file is empty")
-    if len(data) > byte_limit:
-        raise _too_long(name, max_chars)
-    return data
 
 
 # -------------------------------------------------------------------------- decoding

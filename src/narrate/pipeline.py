@@ -11,7 +11,7 @@ import itertools
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from slugify import slugify
@@ -82,7 +82,14 @@ def render_clips(
 
 
 def tag_data(
-    doc: Document, output: Path, settings: Settings, tl: Timeline, engine: Engine
+    doc: Document,
+    output: Path,
+    settings: Settings,
+    tl: Timeline,
+    engine: Engine,
+    *,
+    fingerprint: str | None = None,
+    source: str | None = None,
 ) -> TagData:
     t = settings.tags
     return TagData(
@@ -99,6 +106,8 @@ def tag_data(
         voice=engine.settings.voice or "default",
         guid=guid_for_name(output.name),
         chapters=chapters_from_timeline(tl),
+        fingerprint=fingerprint,
+        source=source,
     )
 
 
@@ -148,8 +157,8 @@ def narrate(
             # Synthesis feeds the encoder as it goes: ffmpeg works while the engine speaks.
             encode_mp3(stream(), rate, tmp, settings.audio, name=output.name)
             tl = timeline(doc, pieces, rate)
-            tags = replace(
-                tag_data(doc, output, settings, tl, engine), fingerprint=fingerprint, source=source
+            tags = tag_data(
+                doc, output, settings, tl, engine, fingerprint=fingerprint, source=source
             )
             write_tags(tmp, tags, settings.tags.id3_version)
             # Side files land before the MP3 does: a failure leaves no MP3 without them.
