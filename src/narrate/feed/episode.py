@@ -1,0 +1,160 @@
+"""One episode as the feed publishes it, read from an MP3 and its side files."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import write_bytes_atomic
+from ..tags import EpisodeTags, guid_for_name, read_tags
+from ..transcripts import format_timestamp
+from .rss import public_url
+
+logger = logging.getLogger(__name__)
+
+TRANSCRIPT_FILES = (  # (suffix after the stem, podcast:transcript type); rel="captions"
+    (".srt", "application/x-subrip"),
+    (".vtt", "text/vtt"),
+)
+CHAPTERS_SUFFIX = ".chapters.json"
+DESCRIPTION_CHARS = 400
+PUBLISH_HOUR_UTC = 12
+
+
+def publish_time(date: str | None, mp3: Path) -> _dt.datetime:
+    """The pubDate of an episode: its date tag, or the file's mtime.
+
+    A date-only tag is published at 12:00 UTC of that day, except when that moment is
+    later than the MP3 itself (narrated that morning, or "today" in a time zone ahead
+    of UTC): then the file's time is used, so no episode appears from the future.
+    """
+    mtime = _dt.datetime.fromtimestamp(int(mp3.stat().st_mtime), _dt.timezone.utc)
+    text = (date or "").strip()
+    if text:
+        try:
+            if re.fullmatch(r"\d{4}(-\d{2}){0,2}", text):
+                parts = [int(p) for p in text.split("-")] + [1, 1]
+                noon = _dt.datetime(
+                    parts[0], parts[1], parts[2], PUBLISH_HOUR_UTC, tzinfo=_dt.timezone.utc
+                )
+                return mtime if mtime < noon <= mtime + _dt.timedelta(days=2) else noon
+            moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=_dt.timezone.utc)
+            return moment.replace(microsecond=0)
+        except ValueError:
+            logger.warning("%s: unreadable date tag %r; using the file time", mp3.name, text)
+    return mtime
+
+
+def _summary(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _whole_seconds(duration: float) -> int:
+    return max(0, int(duration + 0.5))
+
+
+def episode_guid(mp3: Path, tags: EpisodeTags) -> str:
+    """The item GUID: the MP3's PODCAST_GUID tag, else uuid5 over the file name (NFC)."""
+    if tags.guid and tags.guid.strip():
+        return tags.guid.strip()
+    return guid_for_name(Path(mp3).name)
+
+
+@dataclass(frozen=True)
+class Episode:
+    name: str
+    title: str
+    description: str | None
+    url: str
+    length: int
+    guid: str
+    published: _dt.datetime
+    duration: int
+    number: int | None
+    image_url: str | None
+    transcripts: tuple[tuple[str, str], ...]  # (url, type)
+    chapters_url: str | None
+    chapters: tuple[tuple[str, str], ...] = ()  # inline (start "HH:MM:SS.mmm", title)
+
+    @property
+    def order_key(self) -> tuple[_dt.datetime, str]:
+        return (self.published, self.name)
+
+
+_COVER_SUFFIX = {"image/jpeg": ".jpg", "image/jpg": ".jpg", "image/png": ".png"}
+
+
+def _episode_image(mp3: Path, tags: EpisodeTags, base: str) -> str | None:
+    """Extract the embedded cover beside the MP3 (if any) and return its public URL."""
+    if tags.cover is not None:
+        data, mime = tags.cover
+        suffix = _COVER_SUFFIX.get((mime or "").lower())
+        if suffix is None:
+            suffix = ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".jpg"
+        target = mp3.with_name(mp3.stem + suffix)
+        try:
+            current = target.read_bytes() if target.is_file() else None
+        except OSError:
+            current = None
+        if current != data:
+            write_bytes_atomic(target, data)
+            logger.info("extracted the cover of %s to %s", mp3.name, target.name)
+        return public_url(base, target.name)
+    for suffix in (".jpg", ".png"):
+        side = mp3.with_name(mp3.stem + suffix)
+        if side.is_file():
+            return public_url(base, side.name)
+    return None
+
+
+def read_episode(mp3: Path, base: str) -> Episode:
+    tags = read_tags(mp3)
+    title = (tags.title or "").strip() or mp3.stem
+    if tags.description and tags.description.strip():
+        description: str | None = tags.description.strip()
+    elif tags.lyrics and tags.lyrics.strip():
+        description = _summary(tags.lyrics)
+    else:
+        description = None
+    transcripts = tuple(
+        (public_url(base, mp3.stem + suffix), mime)
+        for suffix, mime in TRANSCRIPT_FILES
+        if mp3.with_name(mp3.stem + suffix).is_file()
+    )
+    chapters = mp3.with_name(mp3.stem + CHAPTERS_SUFFIX)
+    return Episode(
+        name=mp3.name,
+        title=title,
+        description=description,
+        url=public_url(base, mp3.name),
+        length=mp3.stat().st_size,
+        guid=episode_guid(mp3, tags),
+        published=publish_time(tags.date, mp3),
+        duration=_whole_seconds(tags.duration),
+        number=tags.track if tags.track and tags.track > 0 else None,
+        image_url=_episode_image(mp3, tags, base),
+        transcripts=transcripts,
+        chapters_url=public_url(base, chapters.name) if chapters.is_file() else None,
+        # Podlove starts are Normal Play Time, HH:MM:SS.mmm: the WebVTT cue format, rounded
+        # by tags.ms like every time narrate writes, so they equal the SRT/VTT/JSON times.
+        chapters=tuple((format_timestamp(c.start, "."), c.title) for c in tags.chapters),
+    )
+
+
+def mp3_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() == ".mp3" and not p.name.startswith(".") and p.is_file()
+    )

@@ -1,0 +1,141 @@
+"""The RSS vocabulary narrate writes and reads: namespaces, element helpers, dates, URLs."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from lxml import etree
+
+from ..errors import FeedError
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+# The Podcasting 2.0 namespace has two URIs that its spec declares equivalent (clients
+# must accept both): the original GitHub document URI, written here, and the newer
+# PODCASTINDEX_NS. We write the GitHub one because gPodder's podcastparser (0.6.11, used by
+# gPodder and others) only recognises that URI: under the podcastindex.org URI it ignores
+# podcast:transcript, podcast:chapters and podcast:locked. feedparser keys on the prefix
+# and reads either; both are read here, and add_episode keeps whichever a feed declares.
+PODCAST_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
+PODCASTINDEX_NS = "https://podcastindex.org/namespace/1.0"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+PSC_NS = "http://podlove.org/simple-chapters"  # Podlove Simple Chapters, inline chapters
+NSMAP = {
+    "itunes": ITUNES_NS,
+    "podcast": PODCAST_NS,
+    "atom": ATOM_NS,
+    "content": CONTENT_NS,
+    "psc": PSC_NS,
+}
+
+# Other spellings of the same namespaces found in the wild (read, and reused when a feed
+# being updated already uses them). The first one is the one written.
+ALIASES = {
+    "itunes": (ITUNES_NS, "http://www.itunes.com/DTDs/Podcast-1.0.dtd"),
+    "podcast": (
+        PODCAST_NS,
+        PODCASTINDEX_NS,
+        "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
+    ),
+    "atom": (ATOM_NS, "http://www.w3.org/2005/Atom/"),
+    "content": (CONTENT_NS,),
+    "psc": (PSC_NS, PSC_NS + "/"),
+}
+
+FEED_NAME = "feed.xml"
+AUDIO_TYPE = "audio/mpeg"
+
+_INVALID_XML_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def public_url(base: str, name: str) -> str:
+    """The URL of the file ``name`` published in the folder URL ``base`` (ends in ``/``)."""
+    return base + quote(name)
+
+
+def local_name_of(url: str) -> str:
+    """The file name a published URL points to (percent-decoded)."""
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def xml_text(value: str) -> str:
+    """User text made safe for XML 1.0: drop control characters XML cannot carry."""
+    return _INVALID_XML_CHARS.sub("", unicodedata.normalize("NFC", value))
+
+
+def sub(parent: etree._Element, tag: str, content: str | None = None, /, **attrs: str) -> Any:
+    """Append ``<tag attrs>content</tag>``; lxml escapes, we drop XML-illegal characters."""
+    el = etree.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
+    if content is not None:
+        el.text = xml_text(content)
+    return el
+
+
+def rfc2822(moment: _dt.datetime) -> str:
+    return email.utils.format_datetime(moment.astimezone(_dt.timezone.utc), usegmt=True)
+
+
+def parse_rfc2822(text: str | None) -> _dt.datetime | None:
+    if not text or not text.strip():
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)
+
+
+def now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+
+
+def parse_feed(feed_path: Path) -> etree._ElementTree:
+    """Parse a feed file safely (no entities, no network, no DTD); CDATA is kept."""
+    parser = etree.XMLParser(
+        strip_cdata=False, resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        return etree.parse(str(feed_path), parser)
+    except OSError as exc:
+        raise FeedError(f"cannot read feed {feed_path}: {exc}") from exc
+    except etree.XMLSyntaxError as exc:
+        raise FeedError(f"{feed_path} is not well-formed XML: {exc}") from exc
+
+
+def find_ns(el: etree._Element, role: str, local: str) -> etree._Element | None:
+    """The first child ``role:local`` under any spelling of the role's namespace."""
+    for uri in ALIASES[role]:
+        found = el.find(f"{{{uri}}}{local}")
+        if found is not None:
+            return found
+    return None
+
+
+def declared_uris(root: etree._Element) -> dict[str, str]:
+    """URI to use per role: the spelling the feed already declares, else the standard one."""
+    declared = set(root.nsmap.values())
+    return {
+        role: next((u for u in uris if u in declared), uris[0]) for role, uris in ALIASES.items()
+    }
+
+
+def feed_base(channel: etree._Element, feed_path: Path) -> str:
+    """The folder URL of a feed, from its ``atom:link rel="self"``."""
+    for link in channel.iter(*(f"{{{u}}}link" for u in ALIASES["atom"])):
+        href = (link.get("href") or "").strip()
+        if link.get("rel") == "self" and is_http_url(href):
+            return href[: href.rfind("/") + 1]
+    raise FeedError(f'cannot tell the base URL of {feed_path}: it has no atom:link rel="self"')
