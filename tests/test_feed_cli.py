@@ -245,7 +245,7 @@ def test_check_a_good_feed(show: Path) -> None:
     ok(build(show))
     feed = show / "feed.xml"
     result = ok(run("feed", "check", feed, "--folder", show))
-    assert (result.stdout, result.stderr) == ("", f"{feed}: 0 error(s), 0 warning(s)\n")
+    assert (result.stdout, result.stderr) == ("", f"{feed}: 0 errors, 0 warnings\n")
     result = ok(run("feed", "check", feed, "--json"))
     assert json.loads(result.stdout) == {
         "feed": str(feed),
@@ -278,7 +278,7 @@ def test_check_reports_errors_and_warnings(show: Path) -> None:
         f"but second-look.mp3 is {size} bytes",
         'warning: item 2 "First Look" has no <itunes:duration>',
     ]
-    assert result.stderr == f"{feed}: 2 error(s), 1 warning(s)\n"
+    assert result.stderr == f"{feed}: 2 errors, 1 warning\n"
     assert "Traceback" not in result.output
 
     result = run("feed", "check", feed, "--folder", show, "--json")

@@ -1,0 +1,18 @@
+"""Command line: parse options, call the core, print results.
+
+One module per command group; ``app`` holds the group and ``gate`` the one place where
+errors become ``Error: ...`` lines. Importing this package registers every command.
+"""
+
+from __future__ import annotations
+
+from . import batch, cache, feed, read, voices  # noqa: F401 - registers the commands
+from .app import cli
+from .gate import guarded_main
+
+
+def main() -> None:
+    guarded_main(cli.main, prog_name="narrate")
+
+
+__all__ = ["cli", "main"]

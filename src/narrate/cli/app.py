@@ -1,0 +1,50 @@
+"""The ``narrate`` command group and the one gate between the core's errors and the user.
+
+stdout carries results only (a path, a table, JSON); progress and messages go to
+stderr. Every error a user can cause becomes one ``Error: ...`` line and a non-zero
+exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+from .gate import run_guarded
+
+
+class NarrateGroup(click.Group):
+    """A group whose commands run behind narrate's error gate (see ``gate.py``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return run_guarded(lambda: super(NarrateGroup, self).invoke(ctx), ctx)
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    logging.basicConfig(level=level, format="narrate: %(message)s", stream=sys.stderr, force=True)
+
+
+@click.group(cls=NarrateGroup)
+@click.version_option(__version__, prog_name="narrate")
+@click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="NARRATE_DEBUG",
+    help="Show the full traceback of an error, for bug reports (also NARRATE_DEBUG=1).",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """Turn written reviews into finished, chaptered audio."""
+    setup_logging(verbose, quiet)
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+    ctx.obj["debug"] = debug

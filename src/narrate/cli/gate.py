@@ -1,0 +1,120 @@
+"""The one gate between whatever the core raises and what the user sees.
+
+* ``NarrateError`` (narrate's own), ``OSError`` (a full disk, a closed stdout, a file
+  name too long, a permission...) and ``MemoryError`` become one ``Error: ...`` line on
+  stderr and exit status 1.
+* Ctrl-C (``KeyboardInterrupt``, also raised for SIGTERM by ``batch``) exits 130.
+* Anything else is a bug in narrate: still one ``Error:`` line, which says so.
+* ``--debug`` (or ``NARRATE_DEBUG=1``) lets the traceback through, for bug reports.
+
+Click's own usage errors and exits pass through untouched: click reports them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from ..errors import NarrateError
+
+log = logging.getLogger("narrate")
+
+T = TypeVar("T")
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+PASS_THROUGH = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``<file>: <reason>`` for an OSError, in the words of the OS, without errno noise."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if reason[:1].isupper() and reason[1:2].islower():  # "No such file" -> "no such file"
+        reason = reason[0].lower() + reason[1:]
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    if isinstance(exc, BrokenPipeError) and not names:
+        return "the output pipe was closed"
+    return f"{' -> '.join(names)}: {reason}" if names else reason
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(f"Error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def flush_stdout() -> None:
+    """Flush stdout inside the gate, so a full disk or a closed pipe is an ``Error:`` line.
+
+    After a failure fd 1 is pointed at /dev/null, so the interpreter's own flush at exit
+    does not print a second, ugly report of the same problem.
+    """
+    stream = sys.stdout
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except (OSError, ValueError) as exc:
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+        if isinstance(exc, BrokenPipeError):  # `narrate ... | head`: not an error of ours
+            raise SystemExit(EXIT_ERROR) from None
+        detail = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+        fail(f"cannot write to standard output: {detail}")
+
+
+def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
+    debug = bool(ctx and ctx.find_root().params.get("debug")) or debug_from_env()
+    try:
+        result = call()
+        flush_stdout()
+        return result
+    except PASS_THROUGH:
+        raise
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        fail("interrupted", EXIT_INTERRUPTED)
+    except NarrateError as exc:
+        if debug:
+            raise
+        fail(str(exc))
+    except OSError as exc:
+        if debug:
+            raise
+        fail(describe_os_error(exc))
+    except MemoryError:
+        if debug:
+            raise
+        fail("out of memory")
+    except Exception as exc:  # a bug: still no traceback unless asked for
+        if debug:
+            raise
+        log.debug("internal error", exc_info=True)
+        fail(
+            f"internal error ({type(exc).__name__}: {exc}); please report it, "
+            "with the output of the same command run with --debug"
+        )
+
+
+def debug_from_env() -> bool:
+    return os.environ.get("NARRATE_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def guarded_main(entry: Callable[..., Any], **kwargs: Any) -> None:
+    """Run click's ``main`` so that even errors raised while parsing pass the gate."""
+    try:
+        entry(**kwargs)
+    except KeyboardInterrupt:
+        fail("interrupted", EXIT_INTERRUPTED)

@@ -1,0 +1,109 @@
+"""``narrate read`` and ``narrate plan``: one review."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..atomic import remove_stale_temporaries
+from ..settings import Settings
+from .app import cli
+from .format import minutes, plural
+from .options import DEFAULT_OUT_DIR, narration_options, source_path
+
+
+def _progress(quiet: bool) -> Callable[[int, int, Any], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, clip: Any) -> None:
+        click.echo(f"\rnarrating: sentence {done}/{total}", nl=done == total, err=True)
+
+    return show
+
+
+
+@cli.command()
+@click.argument("review", required=False, metavar="[REVIEW]")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="MP3 to write [default: audio/<slug-of-title>.mp3].",
+)
+@click.option("--title", help="Title [default: from the review or its file name].")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print path, duration, chapters, tags as JSON."
+)
+@narration_options
+@click.pass_context
+def read(ctx: click.Context, review: str | None, output: Path | None, title: str | None,
+         as_json: bool, settings: Settings) -> None:  # fmt: skip
+    """Narrate REVIEW (a .txt, .md or .html file, or - for stdin) into one MP3.
+
+    With no REVIEW, narrates the bundled sample review.
+    """
+    from ..pipeline import narrate, output_name
+    from ..segment import load_document
+    from ..tags import read_tags, tags_as_dict
+
+    settings = settings.with_overrides(tags={"title": title})
+    with ExitStack() as stack:
+        doc = load_document(source_path(stack, review), settings, title=title)
+    target = output or DEFAULT_OUT_DIR / output_name(doc.title)
+    # What a killed earlier run left beside the target (never a live process's file).
+    remove_stale_temporaries(target.parent, older_than=24 * 3600)
+    result = narrate(doc, target, settings, on_clip=_progress(ctx.obj["quiet"]))
+    if as_json:
+        info = tags_as_dict(read_tags(result.output))
+        click.echo(json.dumps({
+            "path": str(result.output),
+            "duration": round(result.duration, 3),
+            "chapters": [
+                {"title": c.title, "start": round(c.start, 3), "end": round(c.end, 3)}
+                for c in result.timeline.chapters
+            ],
+            "tags": info,
+            "side_files": [str(p) for p in result.side_files],
+            "clips": {"synthesized": result.clips_synthesized, "cached": result.clips_cached},
+        }, ensure_ascii=False, indent=2))  # fmt: skip
+    else:
+        click.echo(str(result.output))
+    if not ctx.obj["quiet"]:
+        click.echo(
+            f"{result.title}: {minutes(result.duration)} ({result.duration:.1f} s), "
+            f"{plural(result.chapters, 'chapter')} -> {result.output}",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("review", required=False, metavar="[REVIEW]")
+@click.option("--title", help="Title [default: from the review or its file name].")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@narration_options
+def plan(review: str | None, title: str | None, as_json: bool, settings: Settings) -> None:
+    """Show the segments REVIEW becomes, without synthesizing anything."""
+    from ..segment import load_document, plan_rows
+
+    with ExitStack() as stack:
+        doc = load_document(source_path(stack, review), settings, title=title)
+    rows = plan_rows(doc, settings)
+    if as_json:
+        click.echo(json.dumps({"title": doc.title, "segments": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"# {doc.title}")
+    click.echo(f"{'#':>3}  {'sentences':>9}  {'chars':>6}  {'est.':>6}  title")
+    for r in rows:
+        click.echo(
+            f"{r['index']:>3}  {r['sentences']:>9}  {r['chars']:>6}  "
+            f"{minutes(r['est_seconds']):>6}  {r['title']}"
+        )
+    total = sum(r["est_seconds"] for r in rows)
+    click.echo(f"total: {plural(len(rows), 'chapter')}, about {minutes(total)}")
