@@ -1025,3 +1025,34 @@ def test_progress_and_summary_text(tmp_path: Path) -> None:
         "title": None, "duration": 0.0, "chapters": 0, "clips_synthesized": 0,
         "clips_cached": 0, "seconds": 0.0,
     }  # fmt: skip
+
+
+@needs_espeak
+def test_up_to_date_does_not_depend_on_which_espeak_is_on_path(tmp_path: Path) -> None:
+    """The fingerprint holds what the engine's adapter reports, not what an espeak-ng
+    command on PATH says: another PATH re-narrates nothing."""
+    (tmp_path / "a.txt").write_text("Path Review\n\nThis film is good.\n", encoding="utf-8")
+    args = ["a.txt", "--out-dir", "out", "--cache-dir", "cache", "--report", "r.json"]
+    first = narrate_batch(tmp_path, *args)
+    assert first.returncode == 0, first.stderr
+    assert report(tmp_path / "r.json")["a.txt"]["status"] == "ok"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "espeak-ng").write_text("#!/bin/sh\necho 'eSpeak NG text-to-speech: 9.99'\n")
+    (fake / "espeak-ng").chmod(0o755)
+    path = f"{fake}{os.pathsep}{os.environ.get('PATH', '')}"
+    again = narrate_batch(tmp_path, *args, env={"PATH": path})
+    assert again.returncode == 0, again.stderr
+    assert report(tmp_path / "r.json")["a.txt"]["status"] == "up to date"
+
+
+def test_fingerprint_follows_the_engine_adapters_version(tmp_path: Path) -> None:
+    from narrate.engines.tone import ToneEngine
+
+    a = tmp_path / "a.txt"
+    a.write_text(review("ver"), encoding="utf-8")
+    reported = ToneEngine(TONE.voice).version()
+    assert batch.engine_version("tone") == reported
+    base = batch.fingerprint(a, TONE, "T", "t.mp3")
+    assert batch.fingerprint(a, TONE, "T", "t.mp3", reported) == base
+    assert batch.fingerprint(a, TONE, "T", "t.mp3", reported + "-new") != base

@@ -47,16 +47,13 @@ import dataclasses
 import datetime as _dt
 import glob
 import hashlib
-import importlib.metadata
 import io
 import json
 import logging
 import multiprocessing
 import os
 import re
-import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -607,35 +604,51 @@ def _sha256_file(path: Path | None) -> str | None:
     return h.hexdigest()
 
 
-_STAMPS: dict[str, str] = {}
+_VERSIONS: dict[str, str] = {}
 
 
-def engine_stamp(engine: str) -> str:
-    """Names the engine's software version without starting the engine."""
-    if engine not in _STAMPS:
-        stamp = engine
-        if engine == "pyttsx3":
-            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-                stamp += "-" + importlib.metadata.version("pyttsx3")
-            espeak = shutil.which("espeak-ng")
-            if espeak and sys.platform.startswith("linux"):
-                with contextlib.suppress(OSError, subprocess.SubprocessError):
-                    out = subprocess.run(
-                        [espeak, "--version"], capture_output=True, text=True, timeout=10
-                    ).stdout
-                    stamp += "/" + " ".join(out.split()[:4])
-        _STAMPS[engine] = stamp
-    return _STAMPS[engine]
+def _engine_versions(names: Sequence[str]) -> list[str]:
+    """In a spawned process: start each engine once and ask its adapter for its version."""
+    from .engines import create_engine
+
+    out = []
+    for name in names:
+        engine = create_engine(VoiceSettings(engine=name))
+        try:
+            out.append(engine.version())
+        finally:
+            with contextlib.suppress(Exception):
+                engine.close()
+    return out
 
 
-def fingerprint(source: Path, settings: Settings, title: str, output_name: str) -> str:
+def engine_version(engine: str) -> str:
+    """What the engine's adapter reports as its version (``Engine.version()``).
+
+    Asked of the adapter itself, in one short-lived *spawn* process (as
+    :func:`check_voices`: espeak-ng must not be initialised in this process), once per
+    process and engine. A ``FatalError`` (the engine cannot start) propagates.
+    """
+    if engine not in _VERSIONS:
+        (_VERSIONS[engine],) = _spawned(_engine_versions, [engine])
+    return _VERSIONS[engine]
+
+
+def fingerprint(
+    source: Path,
+    settings: Settings,
+    title: str,
+    output_name: str,
+    engine_version_: str | None = None,
+) -> str:
     """A digest of everything the MP3 is made from.
 
     Covers the bytes of the input, lexicon and cover, every setting that reaches the
     audio or the tags (not the cache folder or the timeout; paths by content, so a
     moved folder stays up to date), the title and output name, narrate's version and
-    the engine's software version. A missing cover raises ``CoverError``; an
-    unreadable input or lexicon ``OSError``.
+    the engine's version as its adapter reports it (``engine_version_``, asked of the
+    adapter when not given; never a guess from what is on ``PATH``). A missing cover
+    raises ``CoverError``; an unreadable input or lexicon ``OSError``.
     """
     cover = settings.tags.cover
     if cover is not None:
@@ -651,7 +664,7 @@ def fingerprint(source: Path, settings: Settings, title: str, output_name: str) 
     )
     material = {
         "narrate": __version__,
-        "engine": engine_stamp(settings.voice.engine),
+        "engine": engine_version_ or engine_version(settings.voice.engine),
         "input": _sha256_file(source),
         "lexicon": _sha256_file(settings.text.lexicon),
         "cover": _sha256_file(cover),
@@ -1295,6 +1308,22 @@ def _voice_problems(wanted: Sequence[VoiceSettings]) -> list[tuple[str, str] | N
     return out
 
 
+def _spawned(function: Callable[..., Any], *args: Any, doing: str = "starting") -> Any:
+    """``function(*args)`` in one short-lived spawn process (engines start there, never
+    here); a ``FatalError`` raised there is raised here."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("spawn")
+    level = logging.getLogger().getEffectiveLevel()
+    try:
+        with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_child,
+                                 initargs=(level,)) as pool:  # fmt: skip
+            return pool.submit(function, *args).result()
+    except BrokenProcessPool:
+        raise EngineError(f"the speech engine crashed while {doing}") from None
+
+
 def check_voices(wanted: Iterable[tuple[VoiceSettings, str]]) -> None:
     """Raise ``UnknownVoiceError`` (message prefixed with where the voice was set, e.g.
     ``m.toml: item 2``) for the first voice its engine does not know.
@@ -1310,20 +1339,9 @@ def check_voices(wanted: Iterable[tuple[VoiceSettings, str]]) -> None:
             first.setdefault((voice.engine, voice.voice), where)
     if not first:
         return
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     keys = list(first)
-    ctx = multiprocessing.get_context("spawn")
-    level = logging.getLogger().getEffectiveLevel()
-    try:
-        with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_child,
-                                 initargs=(level,)) as pool:  # fmt: skip
-            problems = pool.submit(
-                _voice_problems, [VoiceSettings(engine=e, voice=v) for e, v in keys]
-            ).result()
-    except BrokenProcessPool:
-        raise EngineError("the speech engine crashed while looking up the voices") from None
+    problems = _spawned(_voice_problems, [VoiceSettings(engine=e, voice=v) for e, v in keys],
+                        doing="looking up the voices")  # fmt: skip
     for key, problem in zip(keys, problems, strict=False):
         if problem is None:
             continue
