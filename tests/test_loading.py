@@ -475,3 +475,48 @@ def test_emoji_rtl_and_control_characters_load(tmp_path: Path) -> None:
         "Bell and escape here.",
         "🍿🍿",
     ]
+
+
+# ------------------------------------------------------------ capped reading, stdin
+
+
+def test_dev_zero_is_refused_after_the_cap() -> None:
+    settings = TextSettings(max_chars=1000)
+    assert error_of("/dev/zero", settings) == (
+        "/dev/zero: text is too long (more than 1,000 characters)"
+    )
+
+
+def test_endless_stream_is_refused_after_the_cap() -> None:
+    class Endless(io.RawIOBase):
+        reads = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buf: bytearray) -> int:  # type: ignore[override]
+            Endless.reads += 1
+            buf[:] = b"a" * len(buf)
+            return len(buf)
+
+    settings = TextSettings(max_chars=100_000)
+    stream = io.BufferedReader(Endless())
+    assert error_of("-", settings, stdin=stream) == (
+        "<stdin>: text is too long (more than 100,000 characters)"
+    )
+    assert Endless.reads < 100  # it stopped right after the cap, not at memory's end
+
+
+@pytest.mark.parametrize("stdin", [None, "closed"])
+def test_closed_stdin(monkeypatch: pytest.MonkeyPatch, stdin: str | None) -> None:
+    from narrate.loading.reading import StdinClosedError
+
+    if stdin == "closed":
+        fake = io.TextIOWrapper(io.BytesIO(b"text"))
+        fake.buffer.close()
+        monkeypatch.setattr("sys.stdin", fake)
+    else:
+        monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(StdinClosedError) as info:
+        load_text("-", TextSettings())
+    assert str(info.value) == "<stdin>: standard input is closed"

@@ -1,0 +1,152 @@
+"""Reading a review: bytes from a path or stdin -> decoded text -> readable blocks.
+
+The stages, each with one gate that turns trouble into a one-line ``InputError``:
+
+1. :func:`read_bytes` reads the file (or stdin). Errors name the file: ``no such
+   file``, ``is a directory, not a file``, ``permission denied``, ``file is empty``.
+2. :func:`decode_bytes` finds the encoding: an explicit ``TextSettings.encoding``
+   wins; otherwise a byte-order mark (UTF-8/16/32), then strict UTF-8, then (for
+   HTML) a ``<meta charset>``, then charset-normalizer with a bias towards cp1252,
+   which is what legacy Western text almost always is (see :func:`_detect`).
+3. :func:`extract_blocks` turns text into :class:`Block` s for the format (txt, md,
+   html). Display text keeps the original characters; runs of ASCII whitespace and
+   line breaks are joined into one space, and control characters other than
+   whitespace are removed (they are not readable). A Markdown or HTML list (bullet
+   or numbered, nested lists included) is one block whose items are its lines.
+
+Limits: a whole input may hold at most ``TextSettings.max_chars`` characters. A
+longer one is refused with ``"<name>: text is too long (more than N characters)"``;
+a file bigger than ``4 * max_chars`` bytes is refused with the same message before
+it is read (no encoding needs more than four bytes per character).
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import InputError
+from ..settings import TextSettings
+from .blocks import LIST_SEPARATOR, Block, clean_text, join_whitespace
+from .decode import decode_bytes
+from .html import html_blocks
+from .markdown import markdown_blocks
+from .reading import STDIN_NAME, read_bytes, source_name, too_long
+from .txt import split_paragraphs
+
+__all__ = [
+    "FORMATS",
+    "LIST_SEPARATOR",
+    "STDIN_NAME",
+    "Block",
+    "LoadedText",
+    "clean_text",
+    "decode_bytes",
+    "extract_blocks",
+    "guess_format",
+    "html_blocks",
+    "join_whitespace",
+    "load_text",
+    "markdown_blocks",
+    "read_bytes",
+    "source_name",
+    "split_paragraphs",
+]
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("txt", "md", "html")
+
+_FORMAT_ALIASES = {
+    "txt": "txt",
+    "text": "txt",
+    "plain": "txt",
+    "md": "md",
+    "markdown": "md",
+    "html": "html",
+    "htm": "html",
+    "xhtml": "html",
+}
+_EXTENSIONS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".mdown": "md",
+    ".mkd": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+}
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    """What :func:`load_text` found: the readable blocks and where they came from."""
+
+    name: str  # the path as given, or "<stdin>"; used in every message
+    format: str  # txt, md or html
+    encoding: str  # the codec the bytes were decoded with
+    title: str | None  # a title found in the markup (front matter, <h1>, <title>)
+    blocks: tuple[Block, ...]
+
+
+def guess_format(source: Path | str, override: str | None = None) -> str:
+    """``txt``, ``md`` or ``html``: ``override`` if given, else from the extension."""
+    name = source_name(source)
+    if override:
+        fmt = _FORMAT_ALIASES.get(override.strip().lower().lstrip("."))
+        if fmt is None:
+            raise InputError(f"{name}: unknown format {override!r} (expected txt, md or html)")
+        return fmt
+    if str(source) == "-":
+        return "txt"
+    return _EXTENSIONS.get(Path(source).suffix.lower(), "txt")
+
+
+def extract_blocks(text: str, fmt: str) -> tuple[str | None, list[Block]]:
+    """Blocks (and a markup title) of decoded ``text`` in format ``fmt``."""
+    if fmt == "md":
+        return markdown_blocks(text)
+    if fmt == "html":
+        return html_blocks(text)
+    return None, split_paragraphs(text)
+
+
+def load_text(
+    source: Path | str, settings: TextSettings, *, stdin: BinaryIO | None = None
+) -> LoadedText:
+    """Read, decode and extract ``source``; raise ``InputError`` for anything unreadable.
+
+    Messages (``<name>`` is the path as given, or ``<stdin>``): those of reading
+    (:mod:`narrate.loading.reading`: no such file, too long, stdin closed ...), and::
+
+        <name>: looks like a binary file, not text
+        <name>: unknown encoding '<enc>'
+        <name>: cannot be decoded as <enc>
+        <name>: file contains only whitespace
+        <name>: unknown format '<fmt>' (expected txt, md or html)
+        <name>: no readable text
+    """
+    name = source_name(source)
+    fmt = guess_format(source, settings.format)
+    data = read_bytes(source, max_chars=settings.max_chars, stdin=stdin)
+    text, codec = decode_bytes(data, name, encoding=settings.encoding, fmt=fmt)
+    del data
+    if len(text) > settings.max_chars:
+        raise too_long(name, settings.max_chars)
+    if not text.strip():
+        raise InputError(f"{name}: file contains only whitespace")
+    title, blocks = extract_blocks(text, fmt)
+    if not any(_readable(b.text) for b in blocks):
+        raise InputError(f"{name}: no readable text")
+    log.debug("%s: %s, %s, %d blocks", name, fmt, codec, len(blocks))
+    return LoadedText(name=name, format=fmt, encoding=codec, title=title, blocks=tuple(blocks))
+
+
+def _readable(text: str) -> bool:
+    """Whether ``text`` shows anything: a character that is not a space or format mark."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)

@@ -1,0 +1,80 @@
+"""Title rules: the document title from a file name or a title line, chapter titles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..loading import STDIN_NAME, Block
+from .sentences import safe_cut
+
+TITLE_LINE_MAX = 80
+TITLE_WORDS = 6
+TITLE_CHARS = 60
+UNTITLED = "Untitled"
+SMALL_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor"}
+    | {"of", "on", "or", "over", "per", "the", "to", "vs", "via", "with"}
+)
+
+_TITLE_END = ".!?,;:\u2026"
+_CLOSERS = "\"'\u2019\u201d\u00bb)]"
+
+
+def title_from_filename(name: str) -> str:
+    """``"reviews/pain-and-glory.txt"`` -> ``"Pain and Glory"``; stdin -> ``"Untitled"``."""
+    if name == STDIN_NAME:
+        return UNTITLED
+    words = re.sub(r"[-_\s]+", " ", Path(name).stem).split()
+    out = []
+    for i, word in enumerate(words):
+        if i > 0 and word.lower() in SMALL_WORDS:
+            out.append(word.lower())
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out) or UNTITLED
+
+
+def opening_words(text: str, words: int = TITLE_WORDS, max_chars: int = TITLE_CHARS) -> str:
+    """The first ``words`` words of ``text`` (fewer if over ``max_chars``), "…" when cut."""
+    parts = text.split()
+    head = parts[:words]
+    cut = len(parts) > len(head)
+    title = " ".join(head)
+    while len(title) > max_chars and len(head) > 1:
+        head.pop()
+        title = " ".join(head)
+        cut = True
+    if len(title) > max_chars:
+        title = title[: safe_cut(title, 0, max_chars - 1)]
+        cut = True
+    if cut:
+        title = title.rstrip(_TITLE_END + "\u2013\u2014-") + "\u2026"
+    return title
+
+
+def title_line(blocks: Sequence[Block]) -> str | None:
+    if len(blocks) < 2 or blocks[0].is_heading or blocks[0].lines != 1:
+        return None
+    text = blocks[0].text
+    bare = text.rstrip(_CLOSERS)
+    if (
+        len(text) > TITLE_LINE_MAX
+        or not bare
+        or bare[-1] in _TITLE_END
+        or not any(ch.isalpha() for ch in text)
+    ):
+        return None
+    return text
+
+
+def clean_title(title: str | None) -> str | None:
+    if title is None:
+        return None
+    return " ".join(title.split()) or None
+
+
+def heading_title(text: str) -> str:
+    """A chapter title from a heading: all its words, cut only past 80 characters."""
+    return opening_words(text, words=len(text.split()), max_chars=TITLE_LINE_MAX)
