@@ -73,9 +73,13 @@ def _db(x: np.ndarray) -> float:
 
 
 def _expected_timeline(doc: Document) -> Timeline:
-    """Cue and chapter times from frame arithmetic alone."""
+    """Cue and chapter times from frame arithmetic alone.
+
+    Chapters are contiguous: the first starts at 0, the others where their first cue
+    starts; each ends where the next starts, and the last at the end of the audio.
+    """
     pos = HEAD_F
-    chapters = []
+    spoken = []
     for p, seg in enumerate(doc.segments):
         if p:
             pos += PAUSE_F
@@ -86,10 +90,14 @@ def _expected_timeline(doc: Document) -> Timeline:
             n = ToneEngine.tone_frames(sentence.speech)
             cues.append(Cue(pos / RATE, (pos + n) / RATE, sentence.display))
             pos += n
-        chapters.append(
-            ChapterTiming(seg.index, seg.title, cues[0].start, cues[-1].end, tuple(cues))
-        )
-    return Timeline((pos + TAIL_F) / RATE, tuple(chapters))
+        spoken.append((seg, tuple(cues)))
+    duration = (pos + TAIL_F) / RATE
+    chapters = []
+    for i, (seg, cues) in enumerate(spoken):
+        start = cues[0].start if i else 0.0
+        end = spoken[i + 1][1][0].start if i + 1 < len(spoken) else duration
+        chapters.append(ChapterTiming(seg.index, seg.title, start, end, cues))
+    return Timeline(duration, tuple(chapters))
 
 
 @pytest.fixture
@@ -209,7 +217,11 @@ def test_timeline_times_are_frame_sums(narrated) -> None:
         "Another paragraph speaks briefly.",
         "The closing paragraph arrives. Then it…",
     ]
-    assert result.timeline.chapters[0].start == HEAD
+    chapters = result.timeline.chapters
+    assert chapters[0].start == 0.0 and chapters[0].speech_start == HEAD
+    assert [c.end for c in chapters[:-1]] == [c.start for c in chapters[1:]]
+    assert [c.start for c in chapters[1:]] == [c.cues[0].start for c in chapters[1:]]
+    assert chapters[-1].end == result.duration
     assert [c.text for c in result.timeline.cues] == [s for p in PARAGRAPHS for s in p]
     assert result.chapters == 3
     assert result.clips_synthesized == 6 and result.clips_cached == 0
@@ -228,8 +240,9 @@ def test_pcm_stream_matches_pieces(tmp_path: Path, clip_store: ClipStore) -> Non
     doc = Document("t", (Segment(0, "t", "Twenty chars of text", (Sentence("x", "y"),)),))
     tl = timeline(doc, pieces, RATE)
     assert tl.duration == (lead + clip.frames + 7) / RATE
-    assert tl.chapters[0].start == lead / RATE
-    assert tl.chapters[0].end == (lead + clip.frames) / RATE
+    assert (tl.chapters[0].start, tl.chapters[0].end) == (0.0, tl.duration)
+    assert tl.chapters[0].speech_start == lead / RATE
+    assert tl.chapters[0].speech_end == (lead + clip.frames) / RATE
 
 
 # -------------------------------------------------------------------------------- the MP3
@@ -269,7 +282,7 @@ def test_mp3_audio_is_where_the_timeline_says(narrated, tmp_path: Path) -> None:
     tags = read_tags(result.output)
     from_tags = [(ms(c.start), ms(c.end)) for c in tags.chapters]
     expected = [(ms(c.start), ms(c.end)) for c in tl.chapters]
-    assert from_tags == expected == [(500, 2000), (2700, 3360), (4060, 5780)]
+    assert from_tags == expected == [(0, 2700), (2700, 4060), (4060, ms(tl.duration))]
     assert [c.title for c in tags.chapters] == [c.title for c in tl.chapters]
     probe = json.loads(
         subprocess.run(
@@ -459,7 +472,8 @@ def test_retry_inside_narrate(tmp_path: Path, clip_store: ClipStore) -> None:
     assert (result.clips_synthesized, result.clips_cached) == (1, 0)
     chapter = result.timeline.chapters[0]
     # default head 0.5 s = 11025 frames; 4 words at 0.3 s = 26460 frames
-    assert (chapter.start, chapter.end) == (11025 / RATE, (11025 + 26460) / RATE)
+    assert (chapter.speech_start, chapter.speech_end) == (11025 / RATE, (11025 + 26460) / RATE)
+    assert (chapter.start, chapter.end) == (0.0, result.duration)
     assert result.output.is_file()
 
 
@@ -596,12 +610,14 @@ def test_side_files(tmp_path: Path, tone_review: Path, clip_store: ClipStore) ->
     assert [(c[0], c[1]) for c in cues] == [(ms(c.start), ms(c.end)) for c in tl.cues]
     tag_chapters = read_tags(out).chapters
     i = 0
-    for ch, tag in zip(tl.chapters, tag_chapters, strict=True):
+    for n, (ch, tag) in enumerate(zip(tl.chapters, tag_chapters, strict=True)):
         first, last = cues[i], cues[i + len(ch.cues) - 1]
-        assert first[0] == ms(ch.start) == ms(tag.start)
-        assert last[1] == ms(ch.end) == ms(tag.end)
+        assert (first[0], last[1]) == (ms(ch.speech_start), ms(ch.speech_end))
+        assert (ms(tag.start), ms(tag.end)) == (ms(ch.start), ms(ch.end))
+        assert first[0] == ms(tag.start) if n else ms(tag.start) == 0
         i += len(ch.cues)
     assert i == len(cues)
+    assert ms(tag_chapters[-1].end) == ms(tl.duration)
 
     vtt_text = vtt.read_text(encoding="utf-8")
     assert vtt_text.startswith("WEBVTT\n")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrate.model import ChapterTiming, Cue, Timeline
+from narrate.model import Cue, Timeline
 from narrate.tags import Chapter, TagData, ms, read_tags, write_tags
 from narrate.transcripts import (
     TRANSCRIPT_TYPES,
@@ -34,14 +34,14 @@ CUES = (
 TIMESTAMP = re.compile(r"(\d{2,}:\d{2}:\d{2}[,.]\d{3}) --> (\d{2,}:\d{2}:\d{2}[,.]\d{3})")
 
 
-def timeline_of(groups: list[list[tuple[float, float]]]) -> Timeline:
-    """Chapters spanning exactly their cues, as the audio stage builds them."""
-    chapters = []
+def timeline_of(groups: list[list[tuple[float, float]]], tail: float = 1.0) -> Timeline:
+    """Contiguous chapters around these cues, as the audio stage builds them."""
+    spoken = []
     for i, spans in enumerate(groups):
         cues = tuple(Cue(s, e, f"Sentence {i}.{j}") for j, (s, e) in enumerate(spans))
-        chapters.append(ChapterTiming(i, f"Chapter {i}", cues[0].start, cues[-1].end, cues))
-    end = chapters[-1].end if chapters else 0.0
-    return Timeline(duration=end + 1.0, chapters=tuple(chapters))
+        spoken.append((i, f"Chapter {i}", cues))
+    end = spoken[-1][2][-1].end if spoken else 0.0
+    return Timeline.contiguous(end + tail, spoken)
 
 
 def cue_times(text: str) -> list[tuple[int, int]]:
@@ -110,8 +110,8 @@ def test_chapters_json() -> None:
         "version": "1.2.0",
         "title": "Pain & Glory 😀",
         "chapters": [
-            {"startTime": 0.5, "endTime": 3.001, "title": "Chapter 0"},
-            {"startTime": 3.9, "endTime": 5.25, "title": "Chapter 1"},
+            {"startTime": 0.0, "endTime": 3.9, "title": "Chapter 0"},
+            {"startTime": 3.9, "endTime": 6.25, "title": "Chapter 1"},
         ],
     }
     assert "title" not in json.loads(chapters_json(tl.chapters))
@@ -119,11 +119,11 @@ def test_chapters_json() -> None:
 
 
 def test_chapters_from_timeline() -> None:
-    tl = timeline_of([[(0.5, 1.2344)], [(1.5, 3.0005)], [(3.25, 4.0)]])
+    tl = timeline_of([[(0.5, 1.2344)], [(1.5004, 3.0005)], [(3.2505, 4.0)]], tail=1.0005)
     assert chapters_from_timeline(tl) == (
-        Chapter("chp0", "Chapter 0", 0.5, 1.234),
-        Chapter("chp1", "Chapter 1", 1.5, 3.001),
-        Chapter("chp2", "Chapter 2", 3.25, 4.0),
+        Chapter("chp0", "Chapter 0", 0.0, 1.5),
+        Chapter("chp1", "Chapter 1", 1.5, 3.251),
+        Chapter("chp2", "Chapter 2", 3.251, 5.001),
     )
     assert chapters_from_timeline(Timeline(0.0, ())) == ()
 
@@ -174,16 +174,23 @@ def test_cues_meet_chapter_bounds_everywhere(tl: Timeline) -> None:
         for c in json.loads(chapters_json(tl.chapters))["chapters"]
     ]
     assert json_bounds == bounds
+    # Contiguous: from 0 to the end of the audio, each chapter ending where the next starts.
+    assert bounds[0][0] == 0 and bounds[-1][1] == ms(tl.duration)
+    assert [e for _, e in bounds[:-1]] == [s for s, _ in bounds[1:]]
     for text in (to_srt(tl.cues), to_vtt(tl.cues)):
         times = cue_times(text)
         assert [s for s, _ in times] == sorted(s for s, _ in times)
         assert all(s <= e for s, e in times)
         i = 0
-        for ch, (start, end) in zip(tl.chapters, bounds, strict=True):
+        for n, (ch, (start, end)) in enumerate(zip(tl.chapters, bounds, strict=True)):
             mine = times[i : i + len(ch.cues)]
             i += len(ch.cues)
-            assert mine[0][0] == start
-            assert mine[-1][1] == end
+            # Cues are on the speech, inside the chapter; a chapter after the first
+            # starts exactly where its first cue does.
+            assert (mine[0][0], mine[-1][1]) == (ms(ch.speech_start), ms(ch.speech_end))
+            assert start <= mine[0][0] and mine[-1][1] <= end
+            if n:
+                assert mine[0][0] == start
         assert i == len(times)
 
 
@@ -197,7 +204,7 @@ def test_id3_json_and_cues_agree(tmp_path: Path) -> None:
         [*shlex.split("ffmpeg -v error -f lavfi -i sine=duration=5 -ac 1 -b:a 96k"), str(mp3)],
         check=True,
     )
-    tl = timeline_of([[(0.1234567, 0.9), (1.0, 2.0004999)], [(2.5005, 4.9999)]])
+    tl = timeline_of([[(0.1234567, 0.9), (1.0, 2.0004999)], [(2.5005, 4.9999)]], tail=0.0001)
     write_tags(mp3, TagData(title="t", chapters=chapters_from_timeline(tl)), id3_version=3)
 
     id3 = [(round(c.start * 1000), round(c.end * 1000)) for c in read_tags(mp3).chapters]
@@ -208,4 +215,5 @@ def test_id3_json_and_cues_agree(tmp_path: Path) -> None:
     json_bounds = [(round(c["startTime"] * 1000), round(c["endTime"] * 1000)) for c in doc]
     cues = cue_times(to_srt(tl.cues))
     cue_bounds = [(cues[0][0], cues[1][1]), (cues[2][0], cues[2][1])]
-    assert id3 == ffprobe_bounds == json_bounds == cue_bounds == [(123, 2000), (2501, 5000)]
+    assert id3 == ffprobe_bounds == json_bounds == [(0, 2501), (2501, 5000)]
+    assert cue_bounds == [(123, 2000), (2501, 5000)]

@@ -3,6 +3,7 @@
 ``arrange`` turns the clips of every paragraph into a flat list of pieces (silence
 or clip) measured in frames. Both the timeline (chapter and cue times) and the PCM
 stream are derived from that one list, so what the tags say is where the audio is.
+Cues are exactly on the speech; chapters are contiguous (see ``timeline``).
 The stream reads one clip at a time from disk: memory stays flat whatever the length.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .clips import Clip
-from .model import ChapterTiming, Cue, Document, Timeline
+from .model import Cue, Document, Timeline
 from .settings import AudioSettings
 
 SILENCE_BLOCK_FRAMES = 8192
@@ -61,22 +62,29 @@ def arrange(clips: Sequence[Sequence[Clip]], audio: AudioSettings, rate: int) ->
 
 
 def timeline(doc: Document, pieces: Sequence[Piece], rate: int) -> Timeline:
+    """Chapters and cues of ``doc`` laid out as ``pieces`` are (rate: frames a second).
+
+    Cues sit exactly on each sentence's audio. Chapters are contiguous
+    (``Timeline.contiguous``): the first starts at 0 (the room tone before it is part
+    of it), every later chapter starts exactly where its first sentence starts, each
+    ends where the next starts (the pause after a paragraph belongs to that
+    paragraph), and the last ends at the end of the audio.
+    """
     pos = 0
     spans: dict[int, list[tuple[int, int, int]]] = {}
     for piece in pieces:
         if piece.clip is not None:
             spans.setdefault(piece.paragraph, []).append((piece.sentence, pos, pos + piece.frames))
         pos += piece.frames
-    chapters = []
+    spoken = []
     for seg in doc.segments:
-        cues = []
-        for s, start, end in spans.get(seg.index, []):
-            cues.append(Cue(start / rate, end / rate, seg.sentences[s].display))
+        cues = tuple(
+            Cue(start / rate, end / rate, seg.sentences[s].display)
+            for s, start, end in spans.get(seg.index, [])
+        )
         if cues:
-            chapters.append(
-                ChapterTiming(seg.index, seg.title, cues[0].start, cues[-1].end, tuple(cues))
-            )
-    return Timeline(pos / rate, tuple(chapters))
+            spoken.append((seg.index, seg.title, cues))
+    return Timeline.contiguous(pos / rate, spoken)
 
 
 def _clip_pcm(clip: Clip, rate: int, frames: int) -> bytes:

@@ -7,6 +7,7 @@ All of it is frozen, picklable data so it can cross process boundaries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -55,7 +56,14 @@ class Cue:
 
 @dataclass(frozen=True)
 class ChapterTiming:
-    """Where one paragraph's speech starts and ends in the finished audio, in seconds."""
+    """One paragraph's chapter in the finished audio, in seconds.
+
+    ``start``/``end`` are the chapter's bounds as the ID3 and JSON chapters give them.
+    Chapters are contiguous (see :meth:`Timeline.contiguous`): the first starts
+    at 0, every later one starts exactly where its speech starts (after the pause), each
+    ends where the next one starts, and the last ends at the end of the audio. The
+    cues, and so ``speech_start``/``speech_end``, are exactly on the speech.
+    """
 
     index: int
     title: str
@@ -63,11 +71,37 @@ class ChapterTiming:
     end: float
     cues: tuple[Cue, ...] = field(default_factory=tuple)
 
+    @property
+    def speech_start(self) -> float:
+        return self.cues[0].start if self.cues else self.start
+
+    @property
+    def speech_end(self) -> float:
+        return self.cues[-1].end if self.cues else self.end
+
 
 @dataclass(frozen=True)
 class Timeline:
     duration: float
     chapters: tuple[ChapterTiming, ...]
+
+    @classmethod
+    def contiguous(
+        cls, duration: float, spoken: Sequence[tuple[int, str, tuple[Cue, ...]]]
+    ) -> Timeline:
+        """The timeline of chapters ``(index, title, cues)`` (each with cues), in order.
+
+        The one rule for chapter bounds: the first chapter starts at 0, every later one
+        exactly where its first cue starts, each ends where the next starts, and the
+        last ends at ``duration``. No instant of the audio is outside a chapter.
+        """
+        starts = [0.0] + [cues[0].start for _, _, cues in spoken[1:]]
+        ends = starts[1:] + [duration]
+        chapters = tuple(
+            ChapterTiming(index, title, start, end, cues)
+            for (index, title, cues), start, end in zip(spoken, starts, ends, strict=True)
+        )
+        return cls(duration, chapters)
 
     @property
     def cues(self) -> tuple[Cue, ...]:
