@@ -56,7 +56,22 @@ def output_name(title: str) -> str:
 
 
 def default_description(doc: Document) -> str:
-    first = doc.segments[0].display.strip() if doc.segments else ""
+    """The episode description: the first body paragraph, cut to ``DESCRIPTION_CHARS``.
+
+    A heading is a chapter title, not a description, and text with no letter or digit
+    (``* * *``) is no paragraph to describe an episode with; with nothing else, the
+    first chapter's text is used.
+    """
+    first = ""
+    for seg in doc.segments:
+        parts = [p.strip() for p in seg.display.split("\n\n")]
+        if seg.heading is not None and seg.heading.strip() in parts:
+            parts.remove(seg.heading.strip())
+        first = next((p for p in parts if any(c.isalnum() for c in p)), "")
+        if first:
+            break
+    else:
+        first = doc.segments[0].display.strip() if doc.segments else ""
     if len(first) <= DESCRIPTION_CHARS:
         return first
     return first[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
