@@ -20,6 +20,13 @@ if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libespeak
   [[ " ${missing[*]-} " == *" espeak-ng "* ]] || missing+=(espeak-ng)
 fi
 
+# Independent MP3 checkers the test suite runs (Debian/Ubuntu packages).
+if [ -n "$extras" ] && command -v apt-get >/dev/null 2>&1; then
+  for tool in mp3guessenc mpg123; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
   say "missing system packages: ${missing[*]}"
   if [ "$(uname -s)" = "Darwin" ]; then
@@ -35,6 +42,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
       case "$m" in
         espeak-ng) pkgs+=(espeak-ng libespeak-ng1) ;;
         ffmpeg) pkgs+=(ffmpeg) ;;
+        *) pkgs+=("$m") ;;
       esac
     done
     if [ "$(id -u)" -eq 0 ]; then sudo_cmd=()

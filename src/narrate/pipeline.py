@@ -23,6 +23,7 @@ from .clips import Clip, ClipStore, render_clip
 from .encode import encode_mp3, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
+from .lametag import fix_lame_crc
 from .model import Document, Timeline
 from .settings import Settings
 from .tags import TagData, check_date, guid_for_name, load_cover, write_tags
@@ -172,6 +173,7 @@ def narrate(
         with atomic_path(output) as tmp:
             # Synthesis feeds the encoder as it goes: ffmpeg works while the engine speaks.
             encode_mp3(stream(), rate, tmp, settings.audio, name=output.name)
+            fix_lame_crc(tmp)  # ffmpeg's LAME tag CRC is wrong for mono frames
             tl = timeline(doc, pieces, rate)
             tags = tag_data(
                 doc, output, settings, tl, engine, fingerprint=fingerprint, source=source
