@@ -4,13 +4,43 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..settings import Settings
 from .app import cli
+from .format import minutes
 from .options import DEFAULT_OUT_DIR, narration_options
+
+if TYPE_CHECKING:  # the batch package is imported only when the command runs
+    from ..batch import BatchResult, Progress
+
+
+def format_progress(p: Progress) -> str:
+    eta = "--:--" if p.eta is None else minutes(p.eta)
+    return (
+        f"narrating: {p.done}/{p.total} items, {p.audio_seconds / 60:.1f} min of audio, "
+        f"{minutes(p.elapsed)} elapsed, ETA {eta}"
+    )
+
+
+def format_summary(result: BatchResult) -> str:
+    """A table, one row per item (status, source, output or reason), then the totals."""
+    from ..batch import FAILED, OK, UP_TO_DATE
+
+    width = max([len(r.source) for r in result.items] + [6])
+    width = min(width, 60)
+    rows = [f"{'status':<10}  {'source':<{width}}  output / reason"]
+    for r in result.items:
+        detail = r.reason if r.status == FAILED else f"{r.output}  ({minutes(r.duration)})"
+        rows.append(f"{r.status:<10}  {r.source:<{width}}  {detail}")
+    rows.append(
+        f"{len(result.items)} items: {result.count(OK)} ok, {result.count(UP_TO_DATE)} up to "
+        f"date, {result.count(FAILED)} failed; {result.audio_seconds / 60:.1f} min of audio "
+        f"in {minutes(result.elapsed)}"
+    )
+    return "\n".join(rows)
 
 
 @cli.command()
@@ -35,6 +65,13 @@ from .options import DEFAULT_OUT_DIR, narration_options
     help="Worker processes [default: the number of CPUs].",
 )
 @click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    metavar="SPEC",
+    help="What runs the items: local (a pool of --jobs processes).",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -43,7 +80,8 @@ from .options import DEFAULT_OUT_DIR, narration_options
 @narration_options
 @click.pass_context
 def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out_dir: Path,
-          jobs: int | None, report_path: Path | None, settings: Settings) -> None:  # fmt: skip
+          jobs: int | None, executor: str, report_path: Path | None,
+          settings: Settings) -> None:  # fmt: skip
     """Narrate many reviews into OUT_DIR, in parallel; a rerun redoes only what changed.
 
     PATHS are files, folders (searched recursively for .txt, .md, .markdown, .html and
@@ -65,8 +103,10 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
     live = not quiet and sys.stderr.isatty()
     drawn = [0]
 
+    runner = batching.create_executor(executor, jobs or os.cpu_count())  # checked before work
+
     def show(p: batching.Progress) -> None:
-        line = batching.format_progress(p)
+        line = format_progress(p)
         click.echo("\r" + line.ljust(drawn[0]), nl=False, err=True)
         drawn[0] = len(line)
 
@@ -76,7 +116,7 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
     main = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGTERM, terminate) if main else None
     try:
-        result = batching.run_batch(entries, settings, out_dir, jobs=jobs or os.cpu_count(),
+        result = batching.run_batch(entries, settings, out_dir, executor=runner,
                                     on_progress=show if live else None)  # fmt: skip
     except batching.BatchAborted as exc:
         if report_path is not None:
@@ -93,7 +133,7 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
         if r.status != batching.FAILED:
             click.echo(r.output)
     if not quiet:
-        click.echo(batching.format_summary(result), err=True)
+        click.echo(format_summary(result), err=True)
     else:
         for r in result.failed:
             click.echo(f"failed: {r.source}: {r.reason}", err=True)

@@ -61,14 +61,11 @@ from .titles import (
     TITLE_WORDS,
     UNTITLED,
     clean_title,
+    document_title,
     opening_words,
     title_from_filename,
     title_line,
 )
-
-# The names batch used before the split into a package.
-_clean_title = clean_title
-_title_line = title_line
 
 __all__ = [
     "DEFAULT_WPM",
@@ -80,6 +77,7 @@ __all__ = [
     "block_sentences",
     "build_segments",
     "clean_title",
+    "document_title",
     "fit_sentence",
     "item_sentences",
     "load_document",
@@ -110,22 +108,10 @@ def load_document(
     """
     loaded = load_text(source, settings.text, stdin=stdin)
     lexicon = load_lexicon(settings.text.lexicon) if settings.text.lexicon else None
-    blocks = list(loaded.blocks)
-    found_title = loaded.title
-    if loaded.format == "txt":
-        line = title_line(blocks)
-        if line is not None:
-            found_title = line
-            blocks = blocks[1:]
+    doc_title, blocks = document_title(loaded, settings, title)
     segments = build_segments(blocks, settings, lexicon)
     if not segments:
         raise InputError(f"{loaded.name}: no readable text")
-    doc_title = (
-        clean_title(title)
-        or clean_title(settings.tags.title)
-        or clean_title(found_title)
-        or title_from_filename(loaded.name)
-    )
     log.debug(
         "%s: %d chapters, %d sentences",
         loaded.name,

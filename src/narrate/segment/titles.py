@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..loading import STDIN_NAME, Block
+from ..loading import STDIN_NAME, Block, LoadedText
+from ..settings import Settings
 from .sentences import safe_cut
 
 TITLE_LINE_MAX = 80
@@ -73,6 +74,31 @@ def clean_title(title: str | None) -> str | None:
     if title is None:
         return None
     return " ".join(title.split()) or None
+
+
+def document_title(
+    loaded: LoadedText, settings: Settings, title: str | None = None
+) -> tuple[str, list[Block]]:
+    """The document title rule, the one home that ``read`` and ``batch`` both call.
+
+    ``title`` if given, else ``settings.tags.title``, else a plain-text title line,
+    else the Markdown/HTML title, else one made from the file name. Returns the title
+    and the blocks left to narrate (a title line is never a chapter).
+    """
+    blocks = list(loaded.blocks)
+    found = loaded.title
+    if loaded.format == "txt":
+        line = title_line(blocks)
+        if line is not None:
+            found = line
+            blocks = blocks[1:]
+    chosen = (
+        clean_title(title)
+        or clean_title(settings.tags.title)
+        or clean_title(found)
+        or title_from_filename(loaded.name)
+    )
+    return chosen, blocks
 
 
 def heading_title(text: str) -> str:

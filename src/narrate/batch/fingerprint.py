@@ -1,0 +1,106 @@
+"""Fingerprints: a digest of everything an MP3 is made from, kept in the MP3 itself.
+
+An item whose MP3 already carries its fingerprint (``TXXX:NARRATE_FINGERPRINT``) and
+its review (``TXXX:NARRATE_SOURCE``) is "up to date" and never reaches an engine. The
+MP3 is renamed into place complete with its tags, so the record can never disagree
+with the file, whatever kills a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from .. import __version__
+from ..settings import Settings
+from .model import UP_TO_DATE, ItemResult, WorkItem
+
+
+def _sha256_file(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fingerprint(
+    source: Path,
+    settings: Settings,
+    title: str,
+    output_name: str,
+    version: str | None = None,
+) -> str:
+    """A digest of everything the MP3 is made from.
+
+    Covers the bytes of the input, lexicon and cover, every setting that reaches the
+    audio or the tags (not the cache folder or the timeout; paths by content, so a
+    moved folder stays up to date), the title and output name, narrate's version and
+    the engine's ``version`` as its adapter reports it (``Engine.version()``, asked of
+    the adapter when not given; never a guess from what is on ``PATH``). A missing
+    cover raises ``CoverError``; an unreadable input or lexicon ``OSError``.
+    """
+    cover = settings.tags.cover
+    if cover is not None:
+        from ..tags import load_cover
+
+        load_cover(cover)  # a bad cover fails the item here, before any synthesis
+    if version is None:
+        from .probe import engine_version
+
+        version = engine_version(settings.voice.engine)
+    plain = replace(
+        settings,
+        cache_dir=None,
+        timeout=0.0,
+        tags=replace(settings.tags, cover=None, title=title),
+        text=replace(settings.text, lexicon=None),
+    )
+    material = {
+        "narrate": __version__,
+        "engine": version,
+        "input": _sha256_file(source),
+        "lexicon": _sha256_file(settings.text.lexicon),
+        "cover": _sha256_file(cover),
+        "settings": dataclasses.asdict(plain),
+        "title": title,
+        "output": output_name,
+    }
+    blob = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def up_to_date(item: WorkItem) -> ItemResult | None:
+    """An "up to date" result when ``item.output`` already holds what ``item`` would make."""
+    try:
+        if not item.fingerprint or not item.output.is_file():
+            return None
+    except OSError:
+        return None
+    from ..pipeline import side_file_paths
+    from ..tags import read_tags
+
+    try:
+        tags = read_tags(item.output)
+    except Exception:  # an unreadable MP3 is simply made again
+        return None
+    if tags.fingerprint != item.fingerprint:
+        return None
+    if item.source_id and tags.source != item.source_id:
+        return None
+    if not all(p.is_file() for p in side_file_paths(item.output, item.settings).values()):
+        return None
+    return ItemResult(
+        source=item.label or str(item.source),
+        output=item.shown_output,
+        status=UP_TO_DATE,
+        title=item.title,
+        duration=tags.duration,
+        chapters=len(tags.chapters),
+        index=item.index,
+    )
