@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import wave
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,21 +106,31 @@ class ClipStore:
             raise OutputError(f"cannot write to the clip cache {self.root}: {exc}") from exc
         return Clip(path, rate, len(pcm) // 2, cached=False)
 
+    def entries(self) -> Iterator[Path]:
+        """Every clip file in the cache: regular files and links named like clips.
+
+        A folder that happens to be named like a clip is not one, and a link is
+        counted as itself (it may dangle), never followed.
+        """
+        if not self.root.is_dir():
+            return
+        for p in self.root.glob("*/*.wav"):
+            if p.is_symlink() or p.is_file():
+                yield p
+
     def info(self) -> tuple[int, int]:
         """(number of clips, total bytes)."""
         count = size = 0
-        if self.root.is_dir():
-            for p in self.root.glob("*/*.wav"):
-                count += 1
-                size += p.stat().st_size
+        for p in self.entries():
+            count += 1
+            size += p.lstat().st_size
         return count, size
 
     def clear(self) -> int:
         count = 0
-        if self.root.is_dir():
-            for p in self.root.glob("*/*.wav"):
-                p.unlink(missing_ok=True)
-                count += 1
+        for p in self.entries():
+            p.unlink(missing_ok=True)
+            count += 1
         return count
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from slugify import slugify
 
 from . import __version__
 from .assemble import Piece, lay_out, pcm_stream, timeline
-from .atomic import atomic_path, write_text_atomic
+from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
 from .clips import Clip, ClipStore, render_clip
 from .encode import encode_mp3, ffmpeg_path
 from .engines import Engine, create_engine
@@ -145,7 +145,8 @@ def narrate(
     """
     if not doc.segments or not any(s.sentences for s in doc.segments):
         raise InputError(f"{doc.source or doc.title}: nothing to narrate")
-    check_output(output, settings)  # fail before any synthesis: a bad target, a missing ffmpeg
+    # Fail before any synthesis: a bad target, an input as the target, a missing ffmpeg.
+    check_output(output, settings, inputs=input_paths(doc, settings))
     ffmpeg_path()
     if settings.tags.date is not None:
         try:
@@ -204,21 +205,63 @@ def narrate(
     )
 
 
-def check_output(output: Path, settings: Settings) -> None:
-    """Refuse a target that cannot be written, or whose side files would overwrite it."""
+NAME_MAX = 255  # bytes in one file name: ext4, APFS, NTFS and tmpfs alike
+PATH_MAX = 4096
+
+
+def input_paths(doc: Document, settings: Settings) -> list[Path]:
+    """The files a narration reads, which its outputs must never replace."""
+    named = [doc.source if doc.source not in ("", "-", "<stdin>") else None,
+             settings.text.lexicon, settings.tags.cover]  # fmt: skip
+    return [Path(p) for p in named if p]
+
+
+def check_output(output: Path, settings: Settings, inputs: Iterable[Path] = ()) -> None:
+    """Refuse a target that cannot be written, whose side files would overwrite it, or
+    that is one of the files being read (``inputs``: the review, lexicon, cover)."""
     if output.suffix.lower() != ".mp3":
         raise OutputError(f"{output}: the output file name must end in .mp3")
+    targets = (output, *side_file_paths(output, settings).values())
+    for path in targets:
+        # The temporary beside a target has a longer name than the target itself.
+        longest = len(os.fsencode(path.name)) + len(TMP_PREFIX) + 24
+        if longest > NAME_MAX:
+            raise OutputError(
+                f"{output}: the file name is too long ({len(os.fsencode(output.name))} bytes; "
+                f"at most {NAME_MAX - len(TMP_PREFIX) - 24 - (len(path.name) - len(output.name))}"
+                " fit here)"
+            )
+        if len(os.fsencode(os.path.abspath(path))) >= PATH_MAX:
+            raise OutputError(f"{output}: the path is too long (at most {PATH_MAX - 1} bytes)")
     folder = output.parent
-    for parent in (folder, *folder.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputError(f"cannot write to {folder}: {parent} is not a folder")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise OutputError(f"cannot write to {folder}: permission denied")
-            break
-    for path in (output, *side_file_paths(output, settings).values()):
-        if path.is_dir():
-            raise OutputError(f"cannot write {path}: it is a folder")
+    try:
+        for parent in (folder, *folder.parents):
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OutputError(f"cannot write to {folder}: {parent} is not a folder")
+                if not os.access(parent, os.W_OK | os.X_OK):
+                    raise OutputError(f"cannot write to {folder}: permission denied")
+                break
+        read = {_identity(p) for p in inputs}
+        read.discard(None)
+        for path in targets:
+            if path.is_dir():
+                raise OutputError(f"cannot write {path}: it is a folder")
+            if _identity(path) in read:
+                raise OutputError(
+                    f"{path}: is one of the input files; writing it would replace the input"
+                )
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, so links and ``..`` paths compare equal."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def side_file_paths(output: Path, settings: Settings) -> dict[str, Path]:

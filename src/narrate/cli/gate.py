@@ -13,6 +13,7 @@ Click's own usage errors and exits pass through untouched: click reports them.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sys
@@ -50,30 +51,63 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise SystemExit(code)
 
 
-def flush_stdout() -> None:
-    """Flush stdout inside the gate, so a full disk or a closed pipe is an ``Error:`` line.
+class StdoutError(OSError):
+    """Writing a result to stdout failed (a full disk, a closed pipe)."""
 
-    After a failure fd 1 is pointed at /dev/null, so the interpreter's own flush at exit
-    does not print a second, ugly report of the same problem.
-    """
+
+class _GuardedStdout:
+    """Stands in for sys.stdout while a command runs, so that a failed write is known
+    to be stdout's, whoever wrote (click.echo flushes as it writes)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def stdout_failed(exc: OSError) -> NoReturn:
+    """Report a failed stdout once; fd 1 then points at /dev/null, so the interpreter's
+    own flush at exit does not print a second, ugly report of the same problem."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    if isinstance(exc.__cause__, BrokenPipeError) or exc.errno == errno.EPIPE:
+        raise SystemExit(EXIT_ERROR) from None  # `narrate ... | head`: the reader left
+    fail(f"cannot write to standard output: {describe_os_error(exc)}")
+
+
+def flush_stdout() -> None:
+    """Flush stdout inside the gate, so a full disk or a closed pipe is an ``Error:`` line."""
     stream = sys.stdout
     if stream is None:
         return
     try:
         stream.flush()
-    except (OSError, ValueError) as exc:
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.close(devnull)
-        if isinstance(exc, BrokenPipeError):  # `narrate ... | head`: not an error of ours
-            raise SystemExit(EXIT_ERROR) from None
-        detail = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
-        fail(f"cannot write to standard output: {detail}")
+    except OSError as exc:
+        stdout_failed(exc if isinstance(exc, StdoutError) else StdoutError(exc.errno, exc.strerror))
+    except ValueError:  # flushed after being closed: nothing left to say
+        pass
 
 
 def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
     debug = bool(ctx and ctx.find_root().params.get("debug")) or debug_from_env()
+    original = sys.stdout
+    if original is not None and not isinstance(original, _GuardedStdout):
+        sys.stdout = _GuardedStdout(original)  # type: ignore[assignment]
     try:
         result = call()
         flush_stdout()
@@ -93,6 +127,8 @@ def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
     except OSError as exc:
         if debug:
             raise
+        if isinstance(exc, StdoutError):
+            stdout_failed(exc)
         fail(describe_os_error(exc))
     except MemoryError:
         if debug:
@@ -106,6 +142,8 @@ def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
             f"internal error ({type(exc).__name__}: {exc}); please report it, "
             "with the output of the same command run with --debug"
         )
+    finally:
+        sys.stdout = original
 
 
 def debug_from_env() -> bool:
