@@ -8,10 +8,74 @@ from typing import TYPE_CHECKING
 from .blocks import Block, clean_text, join_whitespace, take_leading_h1
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_block import StateBlock
     from markdown_it.token import Token
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FM_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.M)
+
+
+# markdown-it stops parsing at ``maxNesting`` block levels and silently drops the
+# rest of the container (commonmark's default is 20: ten nested lists). Here the
+# containers deeper than FLAT_DEPTH levels are read flat instead (see
+# :func:`_read_deep_flat`), so nothing is lost and the parser's recursion stays
+# bounded. Each nested tokenize call is at most two levels deeper than its parent,
+# so MAX_NESTING is never reached by blocks; it still bounds inline nesting.
+FLAT_DEPTH = 60
+MAX_NESTING = 100
+_CONTAINER_MARKS = re.compile(r"^[ \t]*(?:(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]*)*")
+_ITEM_MARK = re.compile(r"(?:[-+*]|\d{1,9}[.)])[ \t]*\Z")
+_HEADING_MARK = re.compile(r"^#{1,6}(?:[ \t]+|$)")
+
+
+def _flat_paragraphs(lines: list[str]) -> list[str]:
+    """The text of deeply nested lines, container marks removed, as paragraphs.
+
+    A blank line (after the marks) ends a paragraph, and so does a list marker,
+    which starts an item: every word stays, in order.
+    """
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for line in lines:
+        marks = _CONTAINER_MARKS.match(line)
+        prefix = marks.group(0) if marks else ""
+        rest = _HEADING_MARK.sub("", line[len(prefix) :]).strip()
+        if current and (not rest or _ITEM_MARK.search(prefix)):
+            paragraphs.append(current)
+            current = []
+        if rest:
+            current.append(rest)
+    if current:
+        paragraphs.append(current)
+    return ["\n".join(p) for p in paragraphs]
+
+
+def _read_deep_flat(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Block rule, tried first: past FLAT_DEPTH levels, the rest of the container is
+    read as plain paragraphs (inline markup still parsed) instead of nested deeper."""
+    if silent or state.level < FLAT_DEPTH:
+        return False
+    lines = state.getLines(start, end, state.blkIndent, False).split("\n")
+    for paragraph in _flat_paragraphs(lines):
+        state.push("paragraph_open", "p", 1).map = [start, end]
+        token = state.push("inline", "", 0)
+        token.content = paragraph
+        token.map = [start, end]
+        token.children = []
+        state.push("paragraph_close", "p", -1)
+    state.line = end
+    return True
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark with tables and strikethrough, reading any depth of nesting."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
+    first = md.block.ruler.get_all_rules()[0]
+    md.block.ruler.before(first, "narrate_deep_flat", _read_deep_flat)
+    return md
 
 
 def _markdown_inline(children: list[Token]) -> str:
@@ -36,8 +100,6 @@ def markdown_blocks(text: str) -> tuple[str | None, list[Block]]:
     title (no front-matter title, or the same text as it); otherwise it stays a
     heading, so its words are read.
     """
-    from markdown_it import MarkdownIt
-
     text = clean_text(text)
     title: str | None = None
     front = _FRONT_MATTER.match(text)
@@ -47,7 +109,7 @@ def markdown_blocks(text: str) -> tuple[str | None, list[Block]]:
             title = found.group(1).strip().strip("\"'").strip() or None
         text = text[front.end() :]
 
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md = make_parser()
     blocks: list[Block] = []
     row: list[str] = []
     context: list[Token] = []
