@@ -9,9 +9,9 @@ import logging
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import feedparser
 import podcastparser
@@ -146,6 +146,11 @@ def noon_utc(day: str) -> int:
     return calendar.timegm((y, m, d, 12, 0, 0))
 
 
+def guid_of(mp3: Path, base: str = BASE) -> str:
+    """The GUID narrate publishes for ``mp3`` under the folder URL ``base``."""
+    return episode_guid(mp3, read_tags(mp3), base + quote(mp3.name))
+
+
 def c14n(el: etree._Element) -> bytes:
     return etree.tostring(el, method="c14n", exclusive=True, with_tail=False)
 
@@ -228,7 +233,7 @@ def test_build_feed_is_read_by_podcastparser(show: Path) -> None:
             }
         ]
         assert abs(ep["total_time"] - ffprobe_duration(mp3)) <= 1
-        assert ep["guid"] == episode_guid(mp3, read_tags(mp3))
+        assert ep["guid"] == guid_of(mp3)
         assert ep["published"] == noon_utc(day)
         assert ep["explicit"] is False
     assert eps["Alpha review"]["total_time"] == 3
@@ -283,7 +288,7 @@ def test_build_feed_is_read_by_feedparser(show: Path) -> None:
     assert [(e.href, int(e.length), e.type) for e in beta.enclosures] == [
         (BASE + "beta%20gamma.mp3", mp3.stat().st_size, "audio/mpeg")
     ]
-    assert beta.id == episode_guid(mp3, read_tags(mp3))
+    assert beta.id == guid_of(mp3)
     assert beta.guidislink is False
     assert beta.published == "Sat, 01 Jun 2024 12:00:00 GMT"
     assert calendar.timegm(beta.published_parsed) == noon_utc("2024-06-01")
@@ -351,7 +356,9 @@ def test_build_feed_xml_layout(show: Path) -> None:
     assert channel.find(f"{{{ITUNES}}}category").get("text") == "TV & Film"
     assert channel.find(f"{{{ITUNES}}}category/{{{ITUNES}}}category").get("text") == "Film Reviews"
     assert channel.findtext(f"{{{ITUNES}}}explicit") == "false"
-    assert channel.findtext(f"{{{PODCAST}}}guid") is None  # not configured
+    # Not configured: the Podcasting 2.0 default, uuid5 of the feed URL.
+    assert channel.findtext(f"{{{PODCAST}}}guid") == default_podcast_guid(FEED_URL)
+    assert fp(feed).feed.podcast_guid == default_podcast_guid(FEED_URL)
     assert channel.find("image/url").text == BASE + "cover.jpg"
     assert channel.find("image/title").text == "Narrated Reviews"
     assert channel.findtext("pubDate") == "Sat, 01 Jun 2024 12:00:00 GMT"
@@ -386,14 +393,20 @@ def test_rebuild_after_adding_a_file_keeps_guids(show: Path, audio: dict[int, Pa
     assert len({g for _, g in after}) == 4
 
 
-def test_episode_guid_uses_the_tag_then_the_file_name(show: Path, audio: dict) -> None:
+def test_episode_guid_uses_the_tag_then_the_full_url(show: Path, audio: dict) -> None:
     alpha = show / "alpha.mp3"
-    expected = str(uuid.uuid5(uuid.UUID("8c5a3f0e-6b1d-5e52-9a57-2f4c1e0d7b93"), "alpha.mp3"))
-    assert episode_guid(alpha, read_tags(alpha)) == expected
+    namespace = uuid.UUID("8c5a3f0e-6b1d-5e52-9a57-2f4c1e0d7b93")
+    expected = str(uuid.uuid5(namespace, BASE + "alpha.mp3"))
+    assert guid_of(alpha) == expected
     (show / "delta.mp3").rename(show / "renamed.mp3")
-    assert episode_guid(alpha, read_tags(alpha)) == expected
+    assert guid_of(alpha) == expected
+    # The same file name on another host is another episode, with another GUID.
+    assert guid_of(alpha, "https://other.example.net/") != expected
+    # narrate read's default tag (uuid5 of the file name) is not published as it is.
+    write_tags(alpha, TagData(title="Alpha", guid=str(uuid.uuid5(namespace, "alpha.mp3"))))
+    assert guid_of(alpha) == expected
     tagged = episode(audio, show, "tagged.mp3", guid="urn:narrate:fixed-1")
-    assert episode_guid(tagged, read_tags(tagged)) == "urn:narrate:fixed-1"
+    assert guid_of(tagged) == "urn:narrate:fixed-1"
     feed = build_feed(show, BASE, config())
     assert by_title(pp(feed)["episodes"])["tagged"]["guid"] == "urn:narrate:fixed-1"
 
@@ -506,7 +519,7 @@ def test_add_episode_keeps_foreign_items(show: Path, audio: dict) -> None:
     assert add_episode(feed, new_mp3) == feed  # base URL from atom:link rel="self"
 
     after = items(feed)
-    new_guid = episode_guid(new_mp3, read_tags(new_mp3))
+    new_guid = guid_of(new_mp3)
     assert [i.findtext("guid") for i in after].count(new_guid) == 1
     assert after[0].findtext("guid") == new_guid  # newest first
     assert {i.findtext("guid"): c14n(i) for i in after if i.findtext("guid") != new_guid} == old
@@ -547,7 +560,7 @@ def test_add_episode_twice_refreshes_one_item(show: Path, audio: dict) -> None:
     write_tags(mp3, TagData(title="Zeta (fixed)", date="2023-01-01"))
     add_episode(feed, mp3, BASE)
 
-    guid = episode_guid(mp3, read_tags(mp3))
+    guid = guid_of(mp3)
     found = [i for i in items(feed) if i.findtext("guid") == guid]
     assert len(found) == 1
     assert found[0].findtext("title") == "Zeta (fixed)"
@@ -576,7 +589,7 @@ def test_add_episode_matches_by_enclosure_url(show: Path) -> None:
     _inject(feed, same_url)  # a hand-made item for alpha.mp3 under another guid
     assert len(items(feed)) == 4
     add_episode(feed, show / "alpha.mp3")
-    alpha_guid = episode_guid(show / "alpha.mp3", read_tags(show / "alpha.mp3"))
+    alpha_guid = guid_of(show / "alpha.mp3")
     assert [(i.findtext("title"), i.findtext("guid")) for i in items(feed)][-1] == (
         "Alpha review",
         alpha_guid,
@@ -773,43 +786,51 @@ def test_check_feed_artwork(show: Path, size: tuple[int, int], messages: list[st
 
 
 def test_check_feed_artwork_format(show: Path) -> None:
-    Image.new("RGB", (1400, 1400)).save(show / "cover.jpg", "GIF")
     feed = build_feed(show, BASE, config())
+    Image.new("RGB", (1400, 1400)).save(show / "cover.jpg", "GIF")
     assert check_feed(feed) == [
         Finding("error", "channel artwork cover.jpg is GIF; it must be JPEG or PNG")
     ]
 
 
+SQUARE = "channel artwork cover.jpg is {}x{} px; it must be square"
+FORMAT = "channel artwork cover.jpg is {}; it must be JPEG or PNG"
+SIZE = "channel artwork cover.jpg is {}x{} px; it must be between 1400x1400 and 3000x3000 px"
+
+
 @pytest.mark.parametrize(
-    ("fmt", "size", "mode", "options"),
+    ("fmt", "size", "mode", "options", "errors"),
     [
-        ("PNG", (1400, 1400), "RGB", {}),
-        ("PNG", (1400, 1500), "RGBA", {}),
-        ("PNG", (1500, 1500), "P", {}),
-        ("JPEG", (1400, 1400), "RGB", {}),
-        ("JPEG", (600, 600), "L", {"progressive": True}),
-        ("JPEG", (3001, 1000), "CMYK", {"exif": b"Exif\x00\x00" + b"\x00" * 5000}),
-        ("GIF", (1400, 1400), "RGB", {}),
-        ("WEBP", (600, 600), "RGB", {}),
+        ("PNG", (1400, 1400), "RGB", {}, []),
+        ("PNG", (1400, 1500), "RGBA", {}, [SQUARE.format(1400, 1500)]),
+        ("PNG", (1500, 1500), "P", {}, []),
+        ("PNG", (3000, 3000), "L", {}, []),
+        ("JPEG", (1400, 1400), "RGB", {}, []),
+        ("JPEG", (600, 600), "L", {"progressive": True}, [SIZE.format(600, 600)]),
+        (
+            "JPEG",
+            (3001, 1000),
+            "CMYK",
+            {"exif": b"Exif\x00\x00" + b"\x00" * 5000},
+            [SQUARE.format(3001, 1000), SIZE.format(3001, 1000)],
+        ),
+        ("GIF", (1400, 1400), "RGB", {}, [FORMAT.format("GIF")]),
+        ("WEBP", (600, 600), "RGB", {}, [FORMAT.format("WEBP")]),
     ],
 )
-def test_check_feed_artwork_without_pillow(
-    show: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, size: tuple, mode: str, options: dict
+def test_check_feed_artwork_is_read_from_its_header(
+    show: Path, fmt: str, size: tuple, mode: str, options: dict, errors: list[str]
 ) -> None:
-    """Pillow is not a runtime dependency: without it PNG/JPEG headers give the same answer."""
-    Image.new(mode, size).save(show / "cover.jpg", fmt, **options)
+    """Pillow is not a runtime dependency: image headers are read by hand, and agree with it."""
     feed = build_feed(show, BASE, config())
-    with_pillow = check_feed(feed)
-    monkeypatch.setitem(sys.modules, "PIL", None)  # "import PIL" now raises ImportError
-    without = check_feed(feed)
-    if fmt in ("GIF", "WEBP"):
-        wrong_format = Finding(
-            "error", f"channel artwork cover.jpg is {fmt}; it must be JPEG or PNG"
-        )
-        assert with_pillow[0] == wrong_format
-        assert without == [wrong_format]  # its size is not read without Pillow
-    else:
-        assert without == with_pillow
+    Image.new(mode, size).save(show / "cover.jpg", fmt, **options)
+    with Image.open(show / "cover.jpg") as img:  # the independent reader
+        assert (img.format, img.size) == (fmt, size)
+    found = check_feed(feed)
+    assert [f.message for f in found if f.level == "error"] == errors
+    warnings = [f.message for f in found if f.level == "warning"]
+    assert warnings == (["channel artwork cover.jpg uses the CMYK colour mode; use RGB"]
+                        if mode == "CMYK" else [])  # fmt: skip
     (show / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00")
     assert check_feed(feed) == [
         Finding("error", "channel artwork cover.jpg cannot be read as an image: truncated JPEG")
@@ -821,6 +842,17 @@ def test_check_feed_artwork_without_pillow(
             "channel artwork cover.jpg is not a JPEG or PNG image; it must be JPEG or PNG",
         )
     ]
+
+
+def test_build_never_writes_a_feed_its_check_rejects(show: Path) -> None:
+    artwork(show / "cover.jpg", (600, 600))
+    with pytest.raises(FeedError) as info:
+        build_feed(show, BASE, config())
+    assert str(info.value) == (
+        f"{show / 'feed.xml'} not written: feed check would reject it: " + SIZE.format(600, 600)
+    )
+    assert not (show / "feed.xml").exists()
+    assert not list(show.glob(".narrate-tmp-*"))
 
 
 def test_check_feed_enclosure_problems(show: Path) -> None:

@@ -222,7 +222,12 @@ def test_add_with_feed_and_base_url(show: Path, tmp_path: Path) -> None:
                     "--base-url", "https://cdn.example.net/a"))  # fmt: skip
     assert result.stdout == f"{out}\n"
     urls = [e["enclosures"][0]["url"] for e in pp(out)["episodes"]]
-    assert urls == [BASE + "second-look.mp3", "https://cdn.example.net/a/first-look.mp3"]
+    # The same file under another folder URL is another item (items are matched by GUID
+    # or full URL, never by file name), with a GUID of its own: the feed stays valid.
+    assert sorted(urls) == sorted([BASE + "second-look.mp3", BASE + "first-look.mp3",
+                                   "https://cdn.example.net/a/first-look.mp3"])  # fmt: skip
+    assert len({e["guid"] for e in pp(out)["episodes"]}) == 3
+    assert ok(run("feed", "check", out)).stdout == ""
 
 
 def test_add_errors(show: Path) -> None:

@@ -1,7 +1,8 @@
 """Publish a folder of narrated MP3s as a podcast RSS feed (Apple Podcasts + Podcasting 2.0).
 
 Three entry points, all plain data in and out (one module per job: ``config``,
-``episode``, ``write``, ``check``; ``rss`` holds the shared XML vocabulary):
+``episode``, ``items``, ``build``, ``add``, ``publish``, ``check``; ``rss`` holds the
+shared XML vocabulary):
 
 * :func:`build_feed` scans ``folder/*.mp3`` and writes a complete ``feed.xml``;
 * :func:`add_episode` adds or refreshes one episode in an existing feed and leaves
@@ -17,8 +18,15 @@ Choices made here (documented for users of the feed):
   published at its file modification time.
 * ``itunes:episode`` is written only when the MP3 has a track number (TRCK): numbering
   by position would renumber old episodes whenever an older-dated one is added.
-* The episode GUID is the MP3's ``PODCAST_GUID`` tag, else a UUID5 of the file *name*, so
-  it never changes when the feed is rebuilt or another file is added or renamed.
+* The episode GUID is the MP3's own ``PODCAST_GUID`` tag, else a UUID5 of its full
+  enclosure URL (never of a bare file name, which another host may use too), so it never
+  changes when the feed is rebuilt or another file is added. Items are matched by GUID,
+  then by full enclosure URL. Two MP3s with one GUID (a copy) get one each.
+* A feed is written under a lock (``.feed.xml.lock`` beside it) for the whole
+  read-modify-write, and only after :func:`check_feed` finds no (new) error in it.
+* A damaged MP3 (cut short: fewer frames or bytes than its Xing/Info header promises, or
+  a partial last frame) is never published: ``build_feed`` skips it with a warning.
+* ``podcast:guid`` is written by default: uuid5 of the feed URL, as Podcasting 2.0 says.
 * An episode cover embedded in the MP3 is extracted to ``<stem>.jpg``/``<stem>.png``
   beside it and published as ``itunes:image``.
 * Side files beside the MP3 are published as ``podcast:transcript`` (``<stem>.srt``,
@@ -32,11 +40,12 @@ Choices made here (documented for users of the feed):
 
 from __future__ import annotations
 
+from .add import add_episode, count_items
+from .build import build_feed
 from .check import Finding, check_feed
 from .config import APPLE_CATEGORIES, ChannelConfig, default_podcast_guid, load_channel_config
 from .episode import episode_guid
 from .rss import FEED_NAME
-from .write import add_episode, build_feed, count_items
 
 __all__ = [
     "APPLE_CATEGORIES",

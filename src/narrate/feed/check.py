@@ -30,8 +30,9 @@ class Finding:
 
 
 def _image_header(path: Path) -> tuple[str, int, int, str]:
-    """(format, width, height, mode) of a PNG or JPEG from its header, without Pillow.
+    """(format, width, height, mode) of a PNG or JPEG from its header bytes.
 
+    Read by hand so that checking a feed needs no imaging library at run time.
     Other formats come back with a size of 0x0 (and their name when it is a common one);
     unreadable or truncated files raise ``OSError``.
     """
@@ -72,30 +73,16 @@ def _image_header(path: Path) -> tuple[str, int, int, str]:
             fh.seek(size - 2, 1)
 
 
-def _image_facts(path: Path) -> tuple[str, int, int, str]:
-    """(format, width, height, mode): with Pillow when installed, else from the header."""
-    try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:  # Pillow is optional: PNG and JPEG headers are enough
-        return _image_header(path)
-    try:
-        with Image.open(path) as img:
-            return img.format or "unknown", img.size[0], img.size[1], img.mode
-    except UnidentifiedImageError as exc:
-        raise OSError(str(exc)) from exc
-
-
 def _check_artwork(path: Path, label: str) -> Iterable[Finding]:
     try:
-        fmt, width, height, mode = _image_facts(path)
+        fmt, width, height, mode = _image_header(path)
     except OSError as exc:
         yield Finding("error", f"{label} cannot be read as an image: {exc}")
         return
     if fmt not in ("JPEG", "PNG"):
         kind = "not a JPEG or PNG image" if fmt == "unknown" else fmt
         yield Finding("error", f"{label} is {kind}; it must be JPEG or PNG")
-        if not width:  # read without Pillow: nothing more is known
-            return
+        return
     if width != height:
         yield Finding("error", f"{label} is {width}x{height} px; it must be square")
     if not all(ARTWORK_MIN_PX <= side <= ARTWORK_MAX_PX for side in (width, height)):
@@ -112,15 +99,21 @@ def check_feed(feed_path: Path, *, folder: Path | None = None) -> list[Finding]:
     """List the problems of a feed. ``folder`` (the audio folder) enables file-size checks
     of the enclosures published beside the feed.
 
-    Channel artwork is checked with Pillow when a file of the same name as the published
-    image exists in ``folder`` (default: the feed's folder). A feed that is not well-formed
-    XML yields one error finding; a feed that cannot be read raises :class:`FeedError`.
+    Channel artwork is checked (JPEG/PNG, square, size) when a file of the same name as
+    the published image exists in ``folder`` (default: the feed folder). A feed that is
+    not well-formed XML yields one error finding; a feed that cannot be read raises
+    :class:`FeedError`.
     """
     feed_path = Path(feed_path)
     try:
         raw = feed_path.read_bytes()
     except OSError as exc:
         raise FeedError(f"cannot read feed {feed_path}: {exc.strerror or exc}") from exc
+    return check_xml(raw, feed_path, folder=folder)
+
+
+def check_xml(raw: bytes, feed_path: Path, *, folder: Path | None = None) -> list[Finding]:
+    """:func:`check_feed` on the bytes of a feed that is (or is about to be) ``feed_path``."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(raw, parser)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
-from ..tags import EpisodeTags, guid_for_name, read_tags
+from ..errors import InputError
+from ..mp3frames import damage, scan
+from ..tags import EPISODE_GUID_NAMESPACE, EpisodeTags, guid_for_name, read_tags
 from ..transcripts import format_timestamp
 from .rss import public_url
 
@@ -64,11 +67,33 @@ def _whole_seconds(duration: float) -> int:
     return max(0, int(duration + 0.5))
 
 
-def episode_guid(mp3: Path, tags: EpisodeTags) -> str:
-    """The item GUID: the MP3's PODCAST_GUID tag, else uuid5 over the file name (NFC)."""
-    if tags.guid and tags.guid.strip():
-        return tags.guid.strip()
-    return guid_for_name(Path(mp3).name)
+def url_guid(url: str) -> str:
+    """A GUID of an episode's own: uuid5 over its full enclosure URL."""
+    return str(uuid.uuid5(EPISODE_GUID_NAMESPACE, url))
+
+
+def episode_guid(mp3: Path, tags: EpisodeTags, url: str) -> str:
+    """The item GUID: the MP3's own PODCAST_GUID tag, else uuid5 over the enclosure URL.
+
+    ``narrate read`` tags each MP3 with a GUID derived from its file name; that default is
+    not published as it is, because the same file name on two hosts (or two folders) would
+    then give two publishers' items one GUID, and ``feed add`` would replace the other's
+    item. A GUID set by hand (or a copy's, which is another name's) is kept as it is.
+    """
+    tag = (tags.guid or "").strip()
+    if tag and tag != guid_for_name(Path(mp3).name):
+        return tag
+    return url_guid(url)
+
+
+def check_complete(mp3: Path) -> None:
+    """Raise :class:`InputError` when an MP3 is cut short or holds no audio frames."""
+    try:
+        problem = damage(scan(mp3))
+    except OSError as exc:
+        raise InputError(f"cannot read {mp3.name}: {exc.strerror or exc}") from exc
+    if problem:
+        raise InputError(f"{mp3.name} is damaged: {problem}")
 
 
 @dataclass(frozen=True)
@@ -119,7 +144,14 @@ def _episode_image(mp3: Path, tags: EpisodeTags, base: str) -> str | None:
 
 
 def read_episode(mp3: Path, base: str) -> Episode:
+    """One MP3 as an episode published under the folder URL ``base``.
+
+    Raises :class:`InputError` when the MP3 is damaged (see :func:`check_complete`) or its
+    tags cannot be read: such a file is never published.
+    """
+    check_complete(mp3)
     tags = read_tags(mp3)
+    url = public_url(base, mp3.name)
     title = (tags.title or "").strip() or mp3.stem
     if tags.description and tags.description.strip():
         description: str | None = tags.description.strip()
@@ -137,9 +169,9 @@ def read_episode(mp3: Path, base: str) -> Episode:
         name=mp3.name,
         title=title,
         description=description,
-        url=public_url(base, mp3.name),
+        url=url,
         length=mp3.stat().st_size,
-        guid=episode_guid(mp3, tags),
+        guid=episode_guid(mp3, tags, url),
         published=publish_time(tags.date, mp3),
         duration=_whole_seconds(tags.duration),
         number=tags.track if tags.track and tags.track > 0 else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import email.utils
+import ipaddress
 import re
 import unicodedata
 from pathlib import Path
@@ -52,6 +53,68 @@ FEED_NAME = "feed.xml"
 AUDIO_TYPE = "audio/mpeg"
 
 _INVALID_XML_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Characters a URL path may carry as they are (RFC 3986 pchar plus "/"); the rest is encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def validate_base_url(value: str | None) -> str:
+    """The folder URL episodes are published under, checked and normalised: the one rule.
+
+    Accepts only an absolute http(s) URL that can be a folder: a valid host (IDNA-encoded
+    when it is not ASCII), an optional port, no user name or password, no query, no
+    fragment, no white space. Characters that are not allowed in a URL path are
+    percent-encoded (existing ``%XX`` escapes are kept), and a ``/`` is added at the end.
+    Raises :class:`FeedError` with one line saying what is wrong.
+    """
+    text = value if isinstance(value, str) else ""
+
+    def bad(problem: str) -> FeedError:
+        return FeedError(f"base URL {problem}: {value!r}")
+
+    if not is_http_url(text.strip()):
+        raise bad("must be an absolute http(s) URL")
+    text = text.strip()
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in text):
+        raise bad("must not contain spaces or control characters (write a space as %20)")
+    if "\\" in text:
+        raise bad("must not contain a backslash")
+    parts = urlsplit(text)
+    if parts.fragment or text.endswith("#"):
+        raise bad("must not have a fragment (#...)")
+    if parts.query or "?" in text:
+        raise bad("must not have a query (?...)")
+    if "@" in parts.netloc:
+        raise bad("must not contain a user name or password")
+    try:
+        port = parts.port
+    except ValueError:
+        raise bad("has an invalid port") from None
+    host = parts.hostname or ""
+    ipv6 = ":" in host
+    if ipv6:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise bad("has an invalid host name") from None
+    else:
+        try:
+            host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        except UnicodeError:
+            raise bad("has an invalid host name") from None
+        if not _HOST.fullmatch(host):
+            raise bad("has an invalid host name")
+    if _BAD_ESCAPE.search(parts.path):
+        raise bad("has a '%' that is not followed by two hex digits")
+    netloc = (f"[{host}]" if ipv6 else host) + (f":{port}" if port is not None else "")
+    path = quote(unicodedata.normalize("NFC", parts.path), safe=_PATH_SAFE)
+    if not path.endswith("/"):
+        path += "/"
+    return f"{parts.scheme}://{netloc}{path}"
 
 
 def is_http_url(value: str) -> bool:

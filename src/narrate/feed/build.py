@@ -1,0 +1,167 @@
+"""Build a whole feed from a folder of MP3s: :func:`build_feed`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from lxml import etree
+
+from .. import __version__
+from ..atomic import write_bytes_atomic
+from ..errors import FeedError, InputError
+from ..tags import guid_for_name
+from .config import ChannelConfig, default_podcast_guid
+from .episode import Episode, mp3_files, read_episode, url_guid
+from .items import fill_item
+from .publish import feed_lock, write_checked
+from .rss import (
+    ATOM_NS,
+    FEED_NAME,
+    ITUNES_NS,
+    NSMAP,
+    PODCAST_NS,
+    is_http_url,
+    now,
+    public_url,
+    rfc2822,
+    sub,
+    validate_base_url,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _channel_image_url(config: ChannelConfig, folder: Path, base: str) -> str:
+    if is_http_url(config.image):
+        return config.image
+    local = Path(config.image).expanduser()
+    if not local.is_absolute():
+        local = folder / local
+    if not local.is_file():
+        raise FeedError(f"channel image not found: {local}")
+    if local.resolve().parent != folder.resolve():
+        target = folder / local.name
+        data = local.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            write_bytes_atomic(target, data)
+            logger.info("copied the channel image %s into %s", local, folder)
+    return public_url(base, local.name)
+
+
+def build_feed(
+    folder: Path, base_url: str, config: ChannelConfig, *, output: Path | None = None
+) -> Path:
+    """Write a feed of every MP3 in ``folder`` to ``folder/feed.xml`` (or ``output``).
+
+    MP3s that are damaged or whose tags cannot be read are skipped with a warning; an MP3
+    whose GUID another one already has (a copy) is published under a GUID of its own, with
+    a warning. The feed is checked before it is written and never written when the check
+    finds an error. Returns the feed path.
+    """
+    base = validate_base_url(base_url)
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FeedError(f"not a folder: {folder}")
+    target = Path(output) if output is not None else folder / FEED_NAME
+
+    episodes = _distinct(_read_all(folder, base))
+    episodes.sort(key=lambda e: e.order_key, reverse=True)
+
+    explicit = "true" if config.explicit else "false"
+    image_url = _channel_image_url(config, folder, base)
+    itunes = f"{{{ITUNES_NS}}}"
+    podcast = f"{{{PODCAST_NS}}}"
+
+    self_url = public_url(base, target.name)
+    rss = etree.Element("rss", nsmap=NSMAP)
+    rss.set("version", "2.0")
+    channel = sub(rss, "channel")
+    sub(channel, "title", config.title)
+    sub(channel, "link", config.link)
+    sub(channel, "description", config.description)
+    sub(channel, "language", config.language)
+    if config.copyright:
+        sub(channel, "copyright", config.copyright)
+    if episodes:
+        sub(channel, "pubDate", rfc2822(max(e.published for e in episodes)))
+    sub(channel, "lastBuildDate", rfc2822(now()))
+    sub(channel, "generator", f"narrate {__version__}")
+    sub(
+        channel,
+        f"{{{ATOM_NS}}}link",
+        href=self_url,
+        rel="self",
+        type="application/rss+xml",
+    )
+    sub(channel, itunes + "author", config.author)
+    owner = sub(channel, itunes + "owner")
+    sub(owner, itunes + "name", config.owner_name)
+    sub(owner, itunes + "email", config.owner_email)
+    sub(channel, itunes + "image", href=image_url)
+    image = sub(channel, "image")
+    sub(image, "url", image_url)
+    sub(image, "title", config.title)
+    sub(image, "link", config.link)
+    category = sub(channel, itunes + "category", text=config.category)
+    if config.subcategory:
+        sub(category, itunes + "category", text=config.subcategory)
+    sub(channel, itunes + "explicit", explicit)
+    sub(channel, itunes + "type", config.type)
+    sub(channel, podcast + "guid", config.podcast_guid or default_podcast_guid(self_url))
+    if config.locked is not None:
+        sub(
+            channel, podcast + "locked", "yes" if config.locked else "no", owner=config.owner_email
+        )
+    for ep in episodes:
+        fill_item(sub(channel, "item"), ep, explicit, NSMAP)
+
+    data = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    with feed_lock(target):
+        write_checked(target, data, folder=folder)
+    logger.info("wrote %s with %d episode(s)", target, len(episodes))
+    return target
+
+
+def _read_all(folder: Path, base: str) -> list[Episode]:
+    episodes: list[Episode] = []
+    for mp3 in mp3_files(folder):
+        try:
+            episodes.append(read_episode(mp3, base))
+        except InputError as exc:
+            logger.warning("skipping %s: %s", mp3.name, exc)
+    return episodes
+
+
+def _distinct(episodes: list[Episode]) -> list[Episode]:
+    """Give every episode a GUID of its own: a copy of an MP3 carries the original's tag.
+
+    The first file (by name) keeps a shared GUID; each later one is published under the
+    GUID of its own URL, with a warning. Names are the order, so a rebuild agrees.
+    """
+    by_name_guid = {guid_for_name(e.name): e.name for e in episodes}
+    seen: dict[str, str] = {}
+    out: list[Episode] = []
+    for ep in sorted(episodes, key=lambda e: e.name):
+        original = by_name_guid.get(ep.guid)
+        if original is not None and original != ep.name:
+            logger.warning(
+                "%s carries the GUID narrate gave %s: is it a copy? Published as its own episode",
+                ep.name,
+                original,
+            )
+        if ep.guid in seen:
+            own = url_guid(ep.url)
+            logger.warning(
+                "%s has the same GUID as %s (a copy?); publishing it under a GUID of its own",
+                ep.name,
+                seen[ep.guid],
+            )
+            ep = replace(ep, guid=own)
+        if ep.guid in seen:
+            logger.warning("skipping %s: its GUID is already taken by %s", ep.name, seen[ep.guid])
+            continue
+        seen[ep.guid] = ep.name
+        out.append(ep)
+    return out
