@@ -440,3 +440,26 @@ def test_an_episode_narrated_today_is_never_dated_in_the_future(show: Path, tmp_
 def test_feed_path_that_is_a_folder(show: Path) -> None:
     (show / "feed.xml").mkdir()
     fails(build(show), f"Error: cannot write {show / 'feed.xml'}: Is a directory")
+
+
+def test_a_copy_and_a_truncated_episode_still_give_a_feed_that_passes_check(show: Path) -> None:
+    """Narrated MP3s carry narrate's GUID tag: a byte copy carries its original's."""
+    shutil.copyfile(show / "first-look.mp3", show / "first-look copy.mp3")
+    whole = (show / "second-look.mp3").read_bytes()
+    (show / "second-look.mp3").write_bytes(whole[: len(whole) - 700])
+    result = ok(build(show))
+    assert "skipping second-look.mp3: second-look.mp3 is damaged: it is cut short" in (
+        result.stderr
+    )
+    assert "first-look copy.mp3 carries the GUID narrate gave first-look.mp3" in result.stderr
+    feed = show / "feed.xml"
+    assert ok(run("feed", "check", feed, "--folder", show)).stdout == ""
+    episodes = pp(feed)["episodes"]
+    assert sorted(e["enclosures"][0]["url"] for e in episodes) == [
+        BASE + "first-look%20copy.mp3",
+        BASE + "first-look.mp3",
+    ]
+    assert len({e["guid"] for e in episodes}) == 2
+    parsed = feedparser.parse(feed.read_bytes())
+    assert not parsed.bozo
+    assert len({e.id for e in parsed.entries}) == 2

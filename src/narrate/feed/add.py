@@ -88,6 +88,20 @@ def _is_other_episode(item: etree._Element, ep: Episode, base: str, mp3: Path) -
     return False
 
 
+def _guid(item: etree._Element) -> str:
+    return (item.findtext("guid") or "").strip()
+
+
+def _fresh_guid(ep: Episode, items: list[etree._Element], base: str, mp3: Path) -> str:
+    """The first of uuid5(URL), uuid5(URL#2), ... that no other episode's item holds."""
+    n = 1
+    while True:
+        guid = url_guid(ep.url if n == 1 else f"{ep.url}#{n}")
+        if not any(_guid(i) == guid and _is_other_episode(i, ep, base, mp3) for i in items):
+            return guid
+        n += 1
+
+
 def _add(feed_path: Path, mp3: Path, base: str | None) -> None:
     original = feed_path.read_bytes()
     tree = parse_feed(feed_path)
@@ -109,20 +123,19 @@ def _add(feed_path: Path, mp3: Path, base: str | None) -> None:
     # one fresh item. An item with the GUID but another live file (a copy, or another
     # host's file of the same name) is another episode: this one then takes a GUID of its own.
     items = channel.findall("item")
-    same_guid = [i for i in items if (i.findtext("guid") or "").strip() == ep.guid]
-    if any(_is_other_episode(i, ep, base, mp3) for i in same_guid):
+    if any(_guid(i) == ep.guid and _is_other_episode(i, ep, base, mp3) for i in items):
         logger.warning(
             "%s has the GUID of another episode in %s (a copy?); adding it under a GUID "
             "of its own",
             mp3.name,
             feed_path,
         )
-        ep = replace(ep, guid=url_guid(ep.url))
+        ep = replace(ep, guid=_fresh_guid(ep, items, base, mp3))
     stale = [
         i
         for i in items
-        if (i.findtext("guid") or "").strip() == ep.guid
-        or any((enc.get("url") or "").strip() == ep.url for enc in i.findall("enclosure"))
+        if any((enc.get("url") or "").strip() == ep.url for enc in i.findall("enclosure"))
+        or (_guid(i) == ep.guid and not _is_other_episode(i, ep, base, mp3))
     ]
     if stale:
         # Drop the old item(s) (each with its trailing whitespace) and insert the new one

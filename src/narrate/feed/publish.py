@@ -28,8 +28,9 @@ def lock_path(feed_path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def feed_lock(feed_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def feed_lock(feed_path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the feed's lock for a whole read-modify-write (across processes)."""
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
     path = lock_path(feed_path)
     lock = filelock.FileLock(str(path), timeout=timeout)
     try:
@@ -44,11 +45,13 @@ def feed_lock(feed_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         raise FeedError(f"cannot lock {feed_path}: {exc.strerror or exc}") from exc
 
 
+def _key(message: str) -> str:
+    """An error message with item numbers left out (inserting an item renumbers the rest)."""
+    return re.sub(r"\bitem \d+\b", "item", message)
+
+
 def _errors(findings: list) -> Counter[str]:
-    """Error messages with item numbers left out (inserting an item renumbers the rest)."""
-    return Counter(
-        re.sub(r"\bitem \d+\b", "item", f.message) for f in findings if f.level == "error"
-    )
+    return Counter(_key(f.message) for f in findings if f.level == "error")
 
 
 def write_checked(
@@ -59,11 +62,12 @@ def write_checked(
     Refuses (:class:`FeedError`, nothing written) when the check finds an error that the
     feed ``before`` (the one being updated, if any) did not have.
     """
-    new = _errors(check_xml(data, feed_path, folder=folder))
+    findings = check_xml(data, feed_path, folder=folder)
+    new = _errors(findings)
     if before is not None:
         new -= _errors(check_xml(before, feed_path, folder=folder))
     if new:
-        first = next(iter(new))
+        first = next(f.message for f in findings if f.level == "error" and _key(f.message) in new)
         more = sum(new.values()) - 1
         extra = f" (and {more} more)" if more else ""
         raise FeedError(f"{feed_path} not written: feed check would reject it: {first}{extra}")

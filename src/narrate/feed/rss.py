@@ -76,6 +76,10 @@ def validate_base_url(value: str | None) -> str:
     def bad(problem: str) -> FeedError:
         return FeedError(f"base URL {problem}: {value!r}")
 
+    try:
+        urlsplit(text.strip())
+    except ValueError:
+        raise bad("has an invalid host name") from None
     if not is_http_url(text.strip()):
         raise bad("must be an absolute http(s) URL")
     text = text.strip()
@@ -118,7 +122,10 @@ def validate_base_url(value: str | None) -> str:
 
 
 def is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. a bracketed host that is no IPv6 address
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
