@@ -63,6 +63,17 @@ def fails(result, line: str) -> None:
     assert "Traceback" not in result.output
 
 
+def minimal_toml(folder: Path) -> Path:
+    toml = folder / "podcast.toml"
+    toml.write_text(
+        'title = "T"\ndescription = "D"\nlink = "https://example.com/"\nlanguage = "en"\n'
+        'author = "A"\nowner_name = "A"\nowner_email = "a@example.com"\nimage = "cover.jpg"\n'
+        'category = "Arts"\n',
+        encoding="utf-8",
+    )
+    return toml
+
+
 def errors(feed: Path, folder: Path | None = None) -> list[str]:
     return [f.message for f in check_feed(feed, folder=folder) if f.level == "error"]
 
@@ -326,13 +337,7 @@ BAD_BASE_URLS = [
 
 @pytest.mark.parametrize(("url", "problem"), BAD_BASE_URLS)
 def test_bad_base_urls_give_one_exact_error_line(show: Path, url: str, problem: str) -> None:
-    toml = show / "podcast.toml"
-    toml.write_text(
-        'title = "T"\ndescription = "D"\nlink = "https://example.com/"\nlanguage = "en"\n'
-        'author = "A"\nowner_name = "A"\nowner_email = "a@example.com"\nimage = "cover.jpg"\n'
-        'category = "Arts"\n',
-        encoding="utf-8",
-    )
+    toml = minimal_toml(show)
     line = f"Error: base URL {problem}: {url!r}"
     fails(run("feed", "build", show, "--base-url", url, "--config", toml), line)
     assert not (show / "feed.xml").exists()
@@ -471,13 +476,7 @@ def test_feed_commands_run_without_pillow(show: Path) -> None:
         " '--config', sys.argv[3]]\n"
         "main()\n"
     )
-    toml = show / "podcast.toml"
-    toml.write_text(
-        'title = "T"\ndescription = "D"\nlink = "https://example.com/"\nlanguage = "en"\n'
-        'author = "A"\nowner_name = "A"\nowner_email = "a@example.com"\nimage = "cover.jpg"\n'
-        'category = "Arts"\n',
-        encoding="utf-8",
-    )
+    toml = minimal_toml(show)
     proc = subprocess.run(
         [sys.executable, "-c", script, str(show), BASE, str(toml)],
         capture_output=True, text=True, timeout=120,
