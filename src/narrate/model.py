@@ -28,6 +28,7 @@ class Segment:
     display: str
     sentences: tuple[Sentence, ...]
     heading: str | None = None
+    kind: str = "paragraph"  # "intro" or "outro" for the spoken intro and outro (intro.py)
 
     @property
     def speech(self) -> str:

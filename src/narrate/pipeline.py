@@ -61,10 +61,11 @@ def default_description(doc: Document) -> str:
 
     A heading is a chapter title, not a description, and text with no letter or digit
     (``* * *``) is no paragraph to describe an episode with; with nothing else, the
-    first chapter's text is used.
+    first chapter's text is used. The spoken intro and outro are never the description.
     """
     first = ""
-    for seg in doc.segments:
+    body = [s for s in doc.segments if s.kind == "paragraph"]
+    for seg in body:
         parts = [p.strip() for p in seg.display.split("\n\n")]
         if seg.heading is not None and seg.heading.strip() in parts:
             parts.remove(seg.heading.strip())
@@ -72,7 +73,8 @@ def default_description(doc: Document) -> str:
         if first:
             break
     else:
-        first = doc.segments[0].display.strip() if doc.segments else ""
+        chosen = body or doc.segments
+        first = chosen[0].display.strip() if chosen else ""
     if len(first) <= DESCRIPTION_CHARS:
         return first
     return first[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -29,6 +29,8 @@ class TextSettings:
     lexicon: Path | None = None
     max_sentence_chars: int = 400  # longer sentences are split at clause/word bounds
     max_chars: int = 2_000_000  # documented hard limit for a whole input (~30 h of speech)
+    intro: str | None = None  # template spoken before the first paragraph (see intro.py)
+    outro: str | None = None  # template spoken after the last paragraph
 
 
 @dataclass(frozen=True)

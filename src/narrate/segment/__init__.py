@@ -118,4 +118,7 @@ def load_document(
         len(segments),
         sum(len(s.sentences) for s in segments),
     )
-    return Document(title=doc_title, segments=tuple(segments), source=loaded.name)
+    from ..intro import add_intro_outro  # the spoken intro and outro, when asked for
+
+    doc = Document(title=doc_title, segments=tuple(segments), source=loaded.name)
+    return add_intro_outro(doc, settings)
