@@ -40,3 +40,16 @@ def _restore_logging():
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No narrate.toml and no NARRATE_<option> variable of the developer's reaches a test."""
+    from narrate.cli.config import configured_options
+    from narrate.config import CONFIG_ENV
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    for _, option in configured_options():
+        if isinstance(option.envvar, str):
+            monkeypatch.delenv(option.envvar, raising=False)

@@ -153,3 +153,46 @@ def test_the_mp3_carries_introduction_and_credits_chapters(
     cues = [c.text for c in result.timeline.cues]
     assert cues[:2] == ["A Quiet Test Review.", "A review by Ann Reader."]
     assert cues[-1] == "Thanks for listening."
+
+
+# ---------------------------------------------------------------- through the CLI
+
+
+def _cli(*args: object) -> object:
+    from click.testing import CliRunner
+
+    from narrate.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_cli_refuses_a_bad_template_before_reading_anything(tmp_path: Path) -> None:
+    result = _cli("read", tmp_path / "missing.txt", "--engine", "tone", "--intro", "{autor}")
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert result.stderr.splitlines()[-1] == (  # type: ignore[attr-defined]
+        "Error: Invalid value for '--intro': unknown field {autor} "
+        "(fields: title, author, album, genre, date, year)"
+    )
+
+
+def test_cli_missing_field_fails_before_any_synthesis(
+    tone_review: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "tone.log"
+    monkeypatch.setenv("NARRATE_TONE_LOG", str(log))
+    result = _cli("read", tone_review, "--engine", "tone", "--cache-dir", tmp_path / "cache",
+                  "-o", tmp_path / "out.mp3", "--outro", "Read by {author}.")  # fmt: skip
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert result.stderr.splitlines()[-1] == (  # type: ignore[attr-defined]
+        f"Error: {tone_review}: --outro uses {{author}}, but --author is not set"
+    )
+    assert not log.exists()  # the engine was never called
+    assert not (tmp_path / "out.mp3").exists()
+
+
+def test_plan_shows_the_intro_and_outro_chapters(tone_review: Path) -> None:
+    result = _cli("plan", tone_review, "--json", "--intro", "{title}.", "--outro", "The end.")
+    rows = json.loads(result.stdout)["segments"]  # type: ignore[attr-defined]
+    assert [r["title"] for r in rows][0] == "Introduction"
+    assert [r["title"] for r in rows][-1] == "Credits"
+    assert [r["index"] for r in rows] == [0, 1, 2, 3, 4]

@@ -35,7 +35,7 @@ CONFIG_NAME = "narrate.toml"
 CONFIG_ENV = "NARRATE_CONFIG"
 
 #: The TOML types a key may hold, by the kind of value its option takes.
-KINDS = ("str", "int", "float", "bool", "path", "list")
+KINDS = ("str", "int", "float", "bool", "path", "list", "choice")
 
 _TYPE_NAMES = {
     str: "a string",
@@ -52,7 +52,8 @@ class Key:
     """What one config key may hold.
 
     ``kind`` is one of :data:`KINDS` (``list`` takes a string or a list of strings
-    and gives them comma-joined, as the option takes them). ``check`` validates
+    and gives them comma-joined, as the option takes them; ``choice`` a string or
+    an integer, for choices like ``id3-version = 4``). ``check`` validates
     the typed value further (ranges, choices) and raises ``ValueError`` with the
     reason; the value kept is the typed one, which the option converts again.
     """
@@ -114,6 +115,8 @@ def _typed(value: Any, kind: str, base: Path) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind == "float":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif kind == "choice":
+        ok = isinstance(value, (str, int)) and not isinstance(value, bool)
     elif kind == "list":
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return ",".join(value)
@@ -121,7 +124,11 @@ def _typed(value: Any, kind: str, base: Path) -> Any:
     else:
         ok = isinstance(value, str)
     if not ok:
-        wanted = {"path": "a string (a path)", "list": "a string or a list of strings"}.get(
+        wanted = {
+            "path": "a string (a path)",
+            "list": "a string or a list of strings",
+            "choice": "a string",
+        }.get(
             kind, _TYPE_NAMES[{"int": int, "float": float, "bool": bool}.get(kind, str)]
         )
         raise ValueError(f"must be {wanted}, not {_type_name(value)}")
@@ -151,5 +158,5 @@ def load_config(path: Path, schema: Mapping[str, Key]) -> ConfigFile:
             if spec.check is not None:
                 spec.check(checked)
         except ValueError as exc:
-            raise ConfigError(f"{path}: key '{key}' {exc}") from None
+            raise ConfigError(f"{path}: key '{key}': {exc}") from None
     return ConfigFile(path, values)

@@ -6,9 +6,11 @@ errors become ``Error: ...`` lines. Importing this package registers every comma
 
 from __future__ import annotations
 
-from . import batch, cache, feed, read, voices  # noqa: F401 - registers the commands
+from . import batch, cache, config, feed, read, voices  # noqa: F401 - registers the commands
 from .app import cli
 from .gate import guarded_main
+
+config.install_envvars()  # after every command is registered: NARRATE_<KEY> for each option
 
 
 def main() -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from .. import __version__
+from ..config import CONFIG_ENV
 from .gate import run_guarded
 
 
@@ -41,10 +43,22 @@ def setup_logging(verbose: int, quiet: bool) -> None:
     envvar="NARRATE_DEBUG",
     help="Show the full traceback of an error, for bug reports (also NARRATE_DEBUG=1).",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar=CONFIG_ENV,
+    help="Option defaults (TOML) [default: ./narrate.toml, else the user config folder's; "
+    f"also {CONFIG_ENV}]. See: narrate config.",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool,
+        config_file: Path | None) -> None:  # fmt: skip
     """Turn written reviews into finished, chaptered audio."""
+    from .config import load_defaults
+
     setup_logging(verbose, quiet)
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     ctx.obj["debug"] = debug
+    load_defaults(ctx, config_file)

@@ -47,6 +47,15 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
         raise click.BadParameter(f"{exc} (for example 2024-05-31 or 2024)") from None
 
 
+def _template(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from ..intro import check_template
+
+    try:
+        return check_template(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--engine", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE,
                  show_default=True, help="Text-to-speech engine."),
@@ -83,6 +92,12 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                  help="Longer sentences are split before they reach the engine."),
     click.option("--max-chars", type=click.IntRange(1), default=TextSettings.max_chars,
                  show_default=True, help="Refuse inputs longer than this many characters."),
+    click.option("--intro", callback=_template, metavar="TEMPLATE",
+                 help='Spoken first, as the chapter "Introduction", e.g. '
+                      '"{title}. A review by {author}." Fields: title, author, album, genre, '
+                      'date, year.'),
+    click.option("--outro", callback=_template, metavar="TEMPLATE",
+                 help='Spoken last, as the chapter "Credits" (same fields as --intro).'),
     click.option("--transcript", "transcripts", callback=_transcripts, metavar="srt,vtt",
                  help="Also write transcripts next to the MP3."),
     click.option("--chapters-json", is_flag=True,
@@ -116,7 +131,8 @@ def settings_from_options(kw: dict[str, Any]) -> Settings:
         voice=VoiceSettings(engine=p("engine"), voice=p("voice"), rate=p("rate"),
                             volume=p("volume")),
         text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
-                          max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars")),
+                          max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars"),
+                          intro=p("intro"), outro=p("outro")),
         audio=AudioSettings(pause=p("pause"), sentence_pause=p("sentence_pause"),
                             head=p("head"), tail=p("tail"), bitrate=p("bitrate")),
         tags=TagSettings(author=p("author"), album=p("album"), genre=p("genre"), date=p("date"),
