@@ -25,7 +25,8 @@ CHUNK = 1 << 16
 LEXICON_MAX_BYTES = 16 * 1024 * 1024
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 CONFIG_MAX_BYTES = 1024 * 1024
-FEED_MAX_BYTES = 256 * 1024 * 1024
+FEED_MAX_BYTES = 64 * 1024 * 1024
+IMAGE_MAX_BYTES = 16 * 1024 * 1024  # a channel image copied beside the feed
 
 
 class TooLarge(Exception):

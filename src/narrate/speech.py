@@ -45,6 +45,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import LexiconError
+from .files import LEXICON_MAX_BYTES, TooLarge, read_capped, too_large_message
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -362,7 +363,9 @@ def load_lexicon(path: Path) -> Lexicon:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, LEXICON_MAX_BYTES)
+    except TooLarge as exc:
+        raise LexiconError(too_large_message(str(path), "lexicon", exc.limit)) from exc
     except FileNotFoundError as exc:
         raise _err(path, "lexicon file not found") from exc
     except OSError as exc:

@@ -49,6 +49,7 @@ from mutagen.id3._tags import save_frame
 from mutagen.mp3 import MP3
 
 from .errors import CoverError, EncodeError, InputError, OutputError
+from .files import TooLarge, read_capped, too_large_message
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,9 @@ def load_cover(path: Path) -> tuple[bytes, str]:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_capped(path, COVER_MAX_BYTES)
+    except TooLarge as exc:
+        raise CoverError(too_large_message(str(path), "cover image", exc.limit)) from exc
     except FileNotFoundError as exc:
         raise CoverError(f"{path}: cover image not found") from exc
     except IsADirectoryError as exc:
@@ -193,11 +196,6 @@ def load_cover(path: Path) -> tuple[bytes, str]:
         raise CoverError(f"{path}: cannot read cover image: {exc.strerror or exc}") from exc
     if not data:
         raise CoverError(f"{path}: cover image is empty")
-    if len(data) > COVER_MAX_BYTES:
-        raise CoverError(
-            f"{path}: cover image is too large ({len(data)} bytes; the limit is "
-            f"{COVER_MAX_BYTES} bytes)"
-        )
     if data.startswith(_PNG_MAGIC):
         mime = "image/png"
         # Signature, then an IHDR chunk of 13 bytes; the last chunk is IEND.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..files import MANIFEST_MAX_BYTES, TooLarge, read_capped, too_large_message
 from ..tags import check_date
 from .model import Entry
 
@@ -106,7 +107,9 @@ def _valid_date(value: str) -> bool:
 def _read_manifest(path: Path) -> str:
     name = str(path)
     try:
-        data = path.read_bytes()
+        data = read_capped(path, MANIFEST_MAX_BYTES)
+    except TooLarge as exc:
+        raise ConfigError(too_large_message(name, "manifest", exc.limit)) from None
     except FileNotFoundError:
         raise ConfigError(f"{name}: no such manifest file") from None
     except IsADirectoryError:

@@ -20,6 +20,7 @@ from .rss import (
     now,
     parse_feed,
     parse_rfc2822,
+    read_feed,
     rfc2822,
     validate_base_url,
 )
@@ -103,7 +104,7 @@ def _fresh_guid(ep: Episode, items: list[etree._Element], base: str, mp3: Path) 
 
 
 def _add(feed_path: Path, mp3: Path, base: str | None) -> None:
-    original = feed_path.read_bytes()
+    original = read_feed(feed_path)
     tree = parse_feed(feed_path)
     root = tree.getroot()
     channel = root.find("channel") if root.tag == "rss" else None

@@ -11,6 +11,7 @@ from lxml import etree
 from .. import __version__
 from ..atomic import write_bytes_atomic
 from ..errors import FeedError, InputError
+from ..files import IMAGE_MAX_BYTES, TooLarge, read_capped, too_large_message
 from ..tags import guid_for_name
 from .config import ChannelConfig, default_podcast_guid
 from .episode import Episode, mp3_files, read_episode, url_guid
@@ -43,7 +44,10 @@ def _channel_image_url(config: ChannelConfig, folder: Path, base: str) -> str:
         raise FeedError(f"channel image not found: {local}")
     if local.resolve().parent != folder.resolve():
         target = folder / local.name
-        data = local.read_bytes()
+        try:
+            data = read_capped(local, IMAGE_MAX_BYTES)
+        except TooLarge as exc:
+            raise FeedError(too_large_message(str(local), "channel image", exc.limit)) from exc
         if not target.is_file() or target.read_bytes() != data:
             write_bytes_atomic(target, data)
             logger.info("copied the channel image %s into %s", local, folder)

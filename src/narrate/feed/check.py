@@ -10,7 +10,7 @@ from typing import Literal
 from lxml import etree
 
 from ..errors import FeedError
-from .rss import feed_base, find_ns, is_http_url, local_name_of, parse_rfc2822
+from .rss import feed_base, find_ns, is_http_url, local_name_of, parse_rfc2822, read_feed
 
 ARTWORK_MIN_PX = 1400
 ARTWORK_MAX_PX = 3000
@@ -106,7 +106,7 @@ def check_feed(feed_path: Path, *, folder: Path | None = None) -> list[Finding]:
     """
     feed_path = Path(feed_path)
     try:
-        raw = feed_path.read_bytes()
+        raw = read_feed(feed_path)
     except OSError as exc:
         raise FeedError(f"cannot read feed {feed_path}: {exc.strerror or exc}") from exc
     return check_xml(raw, feed_path, folder=folder)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..files import CONFIG_MAX_BYTES, TooLarge, read_capped, too_large_message
 from .rss import is_http_url
 
 if sys.version_info >= (3, 11):
@@ -99,7 +100,9 @@ def load_channel_config(path: Path) -> ChannelConfig:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, CONFIG_MAX_BYTES)
+    except TooLarge as exc:
+        raise ConfigError(too_large_message(str(path), "channel config", exc.limit)) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:

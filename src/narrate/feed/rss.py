@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote, urlsplit
 from lxml import etree
 
 from ..errors import FeedError
+from ..files import FEED_MAX_BYTES, TooLarge, read_capped, too_large_message
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 # The Podcasting 2.0 namespace has two URIs that its spec declares equivalent (clients
@@ -172,15 +173,27 @@ def now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
 
+def read_feed(feed_path: Path) -> bytes:
+    """The bytes of a feed file, capped while reading (:class:`FeedError` past the cap).
+
+    OS errors are raised as they are, for the caller's message."""
+    try:
+        return read_capped(feed_path, FEED_MAX_BYTES)
+    except TooLarge as exc:
+        raise FeedError(too_large_message(str(feed_path), "feed", exc.limit)) from exc
+
+
 def parse_feed(feed_path: Path) -> etree._ElementTree:
     """Parse a feed file safely (no entities, no network, no DTD); CDATA is kept."""
     parser = etree.XMLParser(
         strip_cdata=False, resolve_entities=False, no_network=True, load_dtd=False
     )
     try:
-        return etree.parse(str(feed_path), parser)
+        raw = read_feed(feed_path)
     except OSError as exc:
-        raise FeedError(f"cannot read feed {feed_path}: {exc}") from exc
+        raise FeedError(f"cannot read feed {feed_path}: {exc.strerror or exc}") from exc
+    try:
+        return etree.fromstring(raw, parser, base_url=str(feed_path)).getroottree()
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"{feed_path} is not well-formed XML: {exc}") from exc
 
