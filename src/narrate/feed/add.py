@@ -11,6 +11,7 @@ from lxml import etree
 from ..errors import FeedError, InputError
 from .episode import Episode, read_episode, url_guid
 from .items import fill_item
+from .page import write_page
 from .publish import feed_lock, write_checked
 from .rss import (
     declared_uris,
@@ -199,6 +200,7 @@ def _add(feed_path: Path, mp3: Path, base: str | None) -> None:
     etree.cleanup_namespaces(tree, top_nsmap=missing or None, keep_ns_prefixes=keep)
     data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
     write_checked(feed_path, data, folder=None, before=original)
+    write_page(feed_path, root, mp3.parent)
 
 
 def _free_prefix(root: etree._Element, prefix: str) -> str:

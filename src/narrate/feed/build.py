@@ -16,6 +16,7 @@ from ..tags import guid_for_name
 from .config import ChannelConfig, default_podcast_guid
 from .episode import Episode, mp3_files, read_episode, url_guid
 from .items import fill_item
+from .page import write_page
 from .publish import feed_lock, write_checked
 from .rss import (
     ATOM_NS,
@@ -124,6 +125,7 @@ def build_feed(
     data = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     with feed_lock(target):
         write_checked(target, data, folder=folder)
+        write_page(target, rss, folder)
     logger.info("wrote %s with %d episode(s)", target, len(episodes))
     return target
 
