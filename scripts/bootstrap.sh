@@ -20,11 +20,15 @@ if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libespeak
   [[ " ${missing[*]-} " == *" espeak-ng "* ]] || missing+=(espeak-ng)
 fi
 
-# Independent MP3 checkers the test suite runs (Debian/Ubuntu packages).
+# Independent MP3 checkers the test suite runs (Debian/Ubuntu packages), and headless
+# Chromium with its driver for the show-page browser test.
 if [ -n "$extras" ] && command -v apt-get >/dev/null 2>&1; then
-  for tool in mp3guessenc mpg123; do
+  for tool in mp3guessenc mpg123 chromium chromedriver; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
+elif [ -n "$extras" ] && ! command -v chromedriver >/dev/null 2>&1; then
+  say "the show-page browser test needs Chromium and chromedriver; it is skipped without them."
+  say "  on macOS: brew install --cask chromium && brew install --cask chromedriver"
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -42,6 +46,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
       case "$m" in
         espeak-ng) pkgs+=(espeak-ng libespeak-ng1) ;;
         ffmpeg) pkgs+=(ffmpeg) ;;
+        chromedriver) pkgs+=(chromium-driver) ;;
         *) pkgs+=("$m") ;;
       esac
     done

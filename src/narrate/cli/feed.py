@@ -45,6 +45,7 @@ def feed_build(
 
     Transcripts (<stem>.srt, <stem>.vtt), JSON chapters (<stem>.chapters.json) and
     covers beside each MP3 are published too; ID3 chapters become inline chapters.
+    The show page, index.html, is written beside the feed (a hand-written one is kept).
     """
     from ..feed import build_feed, count_items, load_channel_config
 
@@ -70,7 +71,10 @@ def feed_build(
     help="Public URL of the MP3's folder [default: from the feed's atom:link rel=\"self\"].",
 )
 def feed_add(mp3: Path, feed_path: Path | None, base_url: str | None) -> None:
-    """Add MP3 to an existing feed, or refresh its item; other items are left as they are."""
+    """Add MP3 to an existing feed, or refresh its item; other items are left as they are.
+
+    The show page, index.html beside the feed, is written again from the whole feed.
+    """
     from ..feed import FEED_NAME, add_episode
 
     click.echo(str(add_episode(feed_path or mp3.parent / FEED_NAME, mp3, base_url)))
