@@ -9,6 +9,7 @@ across worker processes with the tone engine's ``NARRATE_TONE_LOG`` file; the
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -17,8 +18,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -132,11 +135,64 @@ def group_gone(pgid: int) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Exec:
+    """An ``--executor`` to run the suite's batches on; ``tone_log`` is the tone
+    engine's call log of the Dask workers (their environment is the cluster's)."""
+
+    spec: str
+    tone_log: Path | None = None
+
+    @property
+    def dask(self) -> bool:
+        return self.spec != "local"
+
+    def batch(self, cwd: Path, *args: str, log: Path | None = None, **kw: Any):
+        if self.tone_log is None or log is None:
+            return narrate_batch(cwd, *args, "--executor", self.spec, log=log, **kw)
+        before = len(calls(self.tone_log))
+        run = narrate_batch(cwd, *args, "--executor", self.spec, **kw)
+        with log.open("a", encoding="utf-8") as fh:  # the calls this run made
+            fh.writelines(c + "\n" for c in calls(self.tone_log)[before:])
+        return run
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory):
+    """A real LocalCluster of 2 worker processes, started once for the module."""
+    import dask
+    import distributed
+
+    from narrate.batch.executors.dask import LEASE
+
+    tone_log = tmp_path_factory.mktemp("dask") / "tone-calls.log"
+    with dask.config.set(LEASE):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            host="127.0.0.1", silence_logs=logging.ERROR, env={batch_log_env(): str(tone_log)},
+        )  # fmt: skip
+    client = distributed.Client(cluster)
+    try:
+        yield cluster, client, tone_log
+    finally:
+        client.close()
+        cluster.close()
+
+
+@pytest.fixture(scope="module", params=["local", "dask"])
+def executor(request: pytest.FixtureRequest) -> Exec:
+    """The suite runs on the local pool and on a real Dask LocalCluster alike."""
+    if request.param == "local":
+        return Exec("local")
+    cluster, _, tone_log = request.getfixturevalue("dask_cluster")
+    return Exec("dask://" + cluster.scheduler_address.removeprefix("tcp://"), tone_log)
+
+
 # ------------------------------------------------------------ the main batch
 
 
 @pytest.fixture(scope="module")
-def main_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def main_batch(tmp_path_factory: pytest.TempPathFactory, executor: Exec) -> dict:
     """9 inputs (7 from a folder, 2 from a manifest), 2 of them broken, run once."""
     root = tmp_path_factory.mktemp("batch")
     reviews = root / "reviews"
@@ -173,9 +229,10 @@ def main_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
     args = ["reviews", "--manifest", "extra/batch.toml", "--engine", "tone", "--jobs", "2",
             "--out-dir", "out", "--cache-dir", "cache", "--report", "report.json"]  # fmt: skip
     log = root / "calls.log"
-    first = narrate_batch(root, *args, log=log)
+    first = executor.batch(root, *args, log=log)
     first_report = report(root / "report.json") if (root / "report.json").exists() else {}
-    return {"root": root, "args": args, "log": log, "first": first, "first_report": first_report}
+    return {"root": root, "args": args, "log": log, "first": first, "first_report": first_report,
+            "executor": executor}  # fmt: skip
 
 
 def test_batch_narrates_the_good_and_reports_the_bad(main_batch: dict) -> None:
@@ -223,7 +280,7 @@ def test_rerun_synthesizes_nothing(main_batch: dict) -> None:
     root, log = main_batch["root"], main_batch["log"]
     before = calls(log)
     mtimes = {p: p.stat().st_mtime_ns for p in finals(root / "out")}
-    again = narrate_batch(root, *main_batch["args"], log=log)
+    again = main_batch["executor"].batch(root, *main_batch["args"], log=log)
     assert again.returncode == 1  # the two broken items still fail
     assert calls(log) == before  # not one engine call
     items = report(root / "report.json")
@@ -248,7 +305,7 @@ def test_editing_one_sentence_resynthesizes_one_clip(main_batch: dict) -> None:
     new = "Review alpha paragraph 2 sentence 1 changed."
     source.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     before = calls(log)
-    again = narrate_batch(root, *main_batch["args"], log=log)
+    again = main_batch["executor"].batch(root, *main_batch["args"], log=log)
     assert again.returncode == 1
     assert calls(log)[len(before) :] == [new]
     items = report(root / "report.json")
@@ -264,7 +321,7 @@ def test_editing_one_sentence_resynthesizes_one_clip(main_batch: dict) -> None:
 # ------------------------------------------------------- unsafe output names
 
 
-def test_path_traversal_is_rejected(tmp_path: Path) -> None:
+def test_path_traversal_is_rejected(tmp_path: Path, executor: Exec) -> None:
     for name in "abcdef":
         (tmp_path / f"{name}.txt").write_text(review(f"trav{name}"), encoding="utf-8")
     absolute = (tmp_path / "abs" / "x").as_posix()
@@ -277,7 +334,7 @@ def test_path_traversal_is_rejected(tmp_path: Path) -> None:
         '[[item]]\npath = "f.txt"\ntitle = "What ../ means"\n',
         encoding="utf-8",
     )
-    run = narrate_batch(tmp_path, "--manifest", "batch.toml", "--engine", "tone", "--jobs", "1",
+    run = executor.batch(tmp_path, "--manifest", "batch.toml", "--engine", "tone", "--jobs", "1",
                         "--out-dir", "out/inner", "--cache-dir", "cache",
                         "--report", "r.json")  # fmt: skip
     assert run.returncode == 1, run.stderr
@@ -350,7 +407,7 @@ def test_titles_with_dots_that_are_not_paths_are_fine(tmp_path: Path) -> None:
         assert [w.title for w in plan.work] == [title]
 
 
-def test_overlong_names_fail_their_item_and_the_run_goes_on(tmp_path: Path) -> None:
+def test_overlong_names_fail_their_item_and_the_run_goes_on(tmp_path: Path, executor: Exec) -> None:
     for name in "abc":
         (tmp_path / f"{name}.txt").write_text(review(f"long{name}"), encoding="utf-8")
     wide = "é" * 90  # 184 bytes: a fine MP3 name, but its old lock file name was too long
@@ -360,7 +417,7 @@ def test_overlong_names_fail_their_item_and_the_run_goes_on(tmp_path: Path) -> N
         f'[[item]]\npath = "c.txt"\ntitle = "{"Very long title " * 20}"\n',
         encoding="utf-8",
     )
-    run = narrate_batch(tmp_path, "--manifest", "batch.toml", "--engine", "tone", "--jobs", "1",
+    run = executor.batch(tmp_path, "--manifest", "batch.toml", "--engine", "tone", "--jobs", "1",
                         "--out-dir", "out", "--cache-dir", "cache",
                         "--report", "r.json")  # fmt: skip
     assert run.returncode == 1, run.stderr
@@ -374,7 +431,11 @@ def test_overlong_names_fail_their_item_and_the_run_goes_on(tmp_path: Path) -> N
     assert items["c.txt"]["status"] == "ok"
     assert len(Path(items["c.txt"]["output"]).name) <= 84  # the slug is cut at a word
     assert_valid_mp3(tmp_path / "out" / f"{wide}.mp3", chapters_of(tmp_path / "b.txt"))
-    assert all(len(p.name) <= 64 for p in (tmp_path / "out" / batch.LOCK_DIR).iterdir())
+    locks = tmp_path / "out" / batch.LOCK_DIR
+    if executor.dask:  # the cluster's locks (distributed.Lock), no lock files at all
+        assert not locks.exists()
+    else:
+        assert all(len(p.name) <= 64 for p in locks.iterdir())
 
 
 # ------------------------------------------------- whose MP3 is whose
@@ -391,7 +452,7 @@ def plan_one(source: Path, out: Path, settings: Settings) -> batch.WorkItem:
     return item
 
 
-def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path) -> None:
+def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path, executor: Exec) -> None:
     inp = tmp_path / "in"
     inp.mkdir()
     # "z-first" is narrated first, but sorts after "b-second" in a run of both
@@ -399,7 +460,7 @@ def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path) -> N
     args = ["--engine", "tone", "--jobs", "1", "--out-dir", "out", "--cache-dir", "cache",
             "--report", "r.json"]  # fmt: skip
     out = tmp_path / "out"
-    first = narrate_batch(tmp_path, "in/z-first.txt", *args)
+    first = executor.batch(tmp_path, "in/z-first.txt", *args)
     assert first.returncode == 0, first.stderr
     original = out / "same-title.mp3"
     assert read_tags(original).source == "../in/z-first.txt"
@@ -407,7 +468,7 @@ def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path) -> N
 
     # the next night: a new review with the same title
     (inp / "b-second.txt").write_text(review("bsecond", title="Same Title"), encoding="utf-8")
-    second = narrate_batch(tmp_path, "in/b-second.txt", *args)
+    second = executor.batch(tmp_path, "in/b-second.txt", *args)
     assert second.returncode == 0, second.stderr
     assert report(tmp_path / "r.json")["in/b-second.txt"]["output"] == "out/same-title-2.mp3"
     assert original.stat().st_mtime_ns == stamp
@@ -416,7 +477,7 @@ def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path) -> N
 
     # both together, in either order: each keeps its own name, nothing is made again
     for paths in (["in"], ["in/z-first.txt", "in/b-second.txt"]):
-        again = narrate_batch(tmp_path, *paths, *args)
+        again = executor.batch(tmp_path, *paths, *args)
         assert again.returncode == 0, again.stderr
         items = report(tmp_path / "r.json")
         assert {s: (i["status"], i["output"]) for s, i in items.items()} == {
@@ -430,7 +491,7 @@ def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path) -> N
     (tmp_path / "m.toml").write_text(
         '[[item]]\npath = "in/c-third.txt"\noutput = "same-title"\n', encoding="utf-8"
     )
-    explicit = narrate_batch(tmp_path, "--manifest", "m.toml", *args)
+    explicit = executor.batch(tmp_path, "--manifest", "m.toml", *args)
     assert explicit.returncode == 1
     (item,) = report(tmp_path / "r.json").values()
     assert item["status"] == "failed"
@@ -442,14 +503,16 @@ def test_a_later_run_never_overwrites_another_reviews_audio(tmp_path: Path) -> N
     assert sorted(p.name for p in finals(out)) == ["same-title-2.mp3", "same-title.mp3"]
 
 
-def test_moving_reviews_and_audio_together_keeps_them_up_to_date(tmp_path: Path) -> None:
+def test_moving_reviews_and_audio_together_keeps_them_up_to_date(
+    tmp_path: Path, executor: Exec
+) -> None:
     site = tmp_path / "site"
     (site / "in").mkdir(parents=True)
     (site / "in" / "a.txt").write_text(review("moved"), encoding="utf-8")
     args = ["in", "--engine", "tone", "--out-dir", "out", "--cache-dir", "../cache"]
-    assert narrate_batch(site, *args).returncode == 0
+    assert executor.batch(site, *args).returncode == 0
     site.rename(tmp_path / "moved")
-    again = narrate_batch(tmp_path / "moved", *args, "--report", "r.json")
+    again = executor.batch(tmp_path / "moved", *args, "--report", "r.json")
     assert again.returncode == 0, again.stderr
     assert report(tmp_path / "moved" / "r.json")["in/a.txt"]["status"] == "up to date"
 
@@ -493,7 +556,7 @@ def test_the_worker_rechecks_whose_the_output_is_under_its_lock(tmp_path: Path) 
 # --------------------------------------------------- output path problems
 
 
-def test_output_path_problems_fail_only_their_item(tmp_path: Path) -> None:
+def test_output_path_problems_fail_only_their_item(tmp_path: Path, executor: Exec) -> None:
     for name in "abcd":
         (tmp_path / f"{name}.txt").write_text(review(f"path{name}"), encoding="utf-8")
     out = tmp_path / "out"
@@ -506,7 +569,7 @@ def test_output_path_problems_fail_only_their_item(tmp_path: Path) -> None:
         '[[item]]\npath = "c.txt"\noutput = "taken"\n\n[[item]]\npath = "d.txt"\n',
         encoding="utf-8",
     )
-    run = narrate_batch(tmp_path, "--manifest", "m.toml", "--engine", "tone", "--jobs", "1",
+    run = executor.batch(tmp_path, "--manifest", "m.toml", "--engine", "tone", "--jobs", "1",
                         "--transcript", "srt", "--out-dir", "out", "--cache-dir", "cache",
                         "--report", "r.json")  # fmt: skip
     assert run.returncode == 1, run.stderr
@@ -746,9 +809,9 @@ def test_start_up_sweep_removes_only_dead_processes_temporaries(tmp_path: Path) 
 # ------------------------------------------------------------ fatal errors
 
 
-def test_unknown_voice_aborts_the_run(tmp_path: Path) -> None:
+def test_unknown_voice_aborts_the_run(tmp_path: Path, executor: Exec) -> None:
     (tmp_path / "a.txt").write_text(review("voice"), encoding="utf-8")
-    run = narrate_batch(tmp_path, "a.txt", "--voice", "no-such-voice", "--out-dir", "out",
+    run = executor.batch(tmp_path, "a.txt", "--voice", "no-such-voice", "--out-dir", "out",
                         "--cache-dir", "cache")  # fmt: skip
     assert run.returncode == 1
     assert run.stderr.strip().splitlines()[-1] == (
@@ -771,12 +834,12 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no 
     ],
 )  # fmt: skip
 def test_an_unknown_manifest_voice_stops_the_run_before_any_work(
-    tmp_path: Path, manifest: str, where: str
+    tmp_path: Path, executor: Exec, manifest: str, where: str
 ) -> None:
     for name in "ab":
         (tmp_path / f"{name}.txt").write_text(review(f"voice{name}"), encoding="utf-8")
     (tmp_path / "batch.toml").write_text(manifest, encoding="utf-8")
-    run = narrate_batch(tmp_path, "--manifest", "batch.toml", "--jobs", "1", "--out-dir", "out",
+    run = executor.batch(tmp_path, "--manifest", "batch.toml", "--jobs", "1", "--out-dir", "out",
                         "--cache-dir", "cache")  # fmt: skip
     assert run.returncode == 1
     assert run.stderr == (
@@ -822,7 +885,7 @@ def test_voices_are_checked_in_a_spawned_process_not_in_the_parent(tmp_path: Pat
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-def test_real_engine_in_spawned_workers(tmp_path: Path) -> None:
+def test_real_engine_in_spawned_workers(tmp_path: Path, executor: Exec) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "one.txt").write_text(
         "First Spoken Review\n\nThis film is good. I liked it.\n\nThe end is sad.\n",
@@ -834,7 +897,7 @@ def test_real_engine_in_spawned_workers(tmp_path: Path) -> None:
     (tmp_path / "in" / "three.html").write_text(
         "<title>Third Spoken Review</title><p>One more paragraph.</p>", encoding="utf-8"
     )
-    run = narrate_batch(tmp_path, "in", "--jobs", "2", "--out-dir", "out", "--cache-dir",
+    run = executor.batch(tmp_path, "in", "--jobs", "2", "--out-dir", "out", "--cache-dir",
                         "cache", "--report", "r.json")  # fmt: skip
     assert run.returncode == 0, run.stderr
     items = report(tmp_path / "r.json")
@@ -1048,3 +1111,158 @@ def test_fingerprint_follows_the_engine_adapters_version(tmp_path: Path) -> None
     base = batch.fingerprint(a, TONE, "T", "t.mp3")
     assert batch.fingerprint(a, TONE, "T", "t.mp3", reported) == base
     assert batch.fingerprint(a, TONE, "T", "t.mp3", reported + "-new") != base
+
+
+# ------------------------------------------------------------- Dask only
+
+
+def without_time_tags(path: Path) -> bytes:
+    """The MP3's bytes with its one time-holding tag (TDRC, the day it was made) removed."""
+    from mutagen.id3 import ID3
+
+    copy = path.with_name(".notime-" + path.name)
+    shutil.copy(path, copy)
+    tags = ID3(copy)
+    tags.delall("TDRC")
+    tags.save(copy, padding=lambda info: 0)
+    data = copy.read_bytes()
+    copy.unlink()
+    return data
+
+
+def test_local_and_dask_outputs_are_byte_identical(tmp_path: Path, dask_cluster) -> None:
+    cluster, _, _ = dask_cluster
+    (tmp_path / "in").mkdir()
+    for name in ("one", "two", "three"):
+        (tmp_path / "in" / f"{name}.txt").write_text(review(name), encoding="utf-8")
+    made = {}
+    for spec in ("local", "dask://" + cluster.scheduler_address.removeprefix("tcp://")):
+        out = "out-dask" if spec != "local" else "out-local"
+        run = narrate_batch(tmp_path, "in", "--engine", "tone", "--jobs", "2", "--executor", spec,
+                            "--transcript", "vtt", "--out-dir", out,
+                            "--cache-dir", f"cache-{out}")  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        made[out] = sorted(p.name for p in (tmp_path / out).iterdir() if p.name[0] != ".")
+    assert made["out-local"] == made["out-dask"] == [
+        "one-review.mp3", "one-review.vtt", "three-review.mp3", "three-review.vtt",
+        "two-review.mp3", "two-review.vtt",
+    ]  # fmt: skip
+    for name in made["out-local"]:
+        local, dask = tmp_path / "out-local" / name, tmp_path / "out-dask" / name
+        if name.endswith(".mp3"):
+            assert without_time_tags(local) == without_time_tags(dask), name
+        else:
+            assert local.read_bytes() == dask.read_bytes(), name
+
+
+def test_a_dask_worker_killed_mid_item_and_the_batch_completes(tmp_path: Path, dask_cluster):
+    """SIGKILL the worker process writing an MP3: its item reruns on another worker,
+    every MP3 is whole, and nothing partial is left."""
+    from narrate.batch.executors.dask import DaskExecutor
+
+    cluster, client, _ = dask_cluster
+    (tmp_path / "in").mkdir()
+    names = [f"lost{n}" for n in range(6)]
+    for name in names:
+        (tmp_path / "in" / f"{name}.txt").write_text(review(name, 5, 5), encoding="utf-8")
+    out = tmp_path / "out"
+    killed: list[int] = []
+
+    def kill_a_writer(p: batch.Progress) -> None:
+        if killed:
+            return
+        for tmp in out.glob(TMP_PREFIX + "*.mp3"):  # a worker is mid-MP3
+            pid = int(tmp.name[len(TMP_PREFIX) :].split("@")[0])
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+            return
+
+    entries = batch.collect_paths([str(tmp_path / "in")])
+    runner = DaskExecutor(cluster.scheduler_address.removeprefix("tcp://"))
+    result = batch.run_batch(entries, tone_settings(tmp_path), out, executor=runner,
+                             on_progress=kill_a_writer)  # fmt: skip
+    assert killed, "no worker was caught mid-MP3"
+    assert [r.status for r in result.items] == ["ok"] * len(names), result.failed
+    for name in names:
+        assert_valid_mp3(out / f"{name}-review.mp3", 5)
+    assert no_temporaries(out)
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it for the next tests
+
+
+def test_a_worker_that_cannot_see_the_output_folder_is_named(tmp_path: Path) -> None:
+    """A worker whose output folder is its own local one (here: a tmpfs mounted over
+    it in its own mount namespace) fails the run with one line naming it."""
+    if shutil.which("unshare") is None or subprocess.run(
+        ["unshare", "-m", "true"], capture_output=True
+    ).returncode:
+        pytest.skip("needs unshare -m (root) to give one worker its own view of a folder")
+    import distributed
+
+    shared = tmp_path / "shared"
+    (shared / "in").mkdir(parents=True)
+    (shared / "in" / "a.txt").write_text(review("blind"), encoding="utf-8")
+    with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None,
+                                  host="127.0.0.1", silence_logs=logging.ERROR) as cluster:
+        address = cluster.scheduler_address
+        dask_worker = Path(sys.executable).with_name("dask")
+        blind = subprocess.Popen(
+            ["unshare", "-m", "sh", "-c",
+             f"mount -t tmpfs none '{shared}' && exec '{dask_worker}' worker {address} "
+             "--nthreads 1 --no-dashboard --name blind"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        try:
+            with distributed.Client(address) as client:
+                client.wait_for_workers(1, timeout=60)
+                (worker,) = client.scheduler_info()["workers"]
+            run = narrate_batch(shared, "in", "--engine", "tone",
+                                "--executor", "dask://" + address.removeprefix("tcp://"),
+                                "--out-dir", "out", "--cache-dir", "cache")  # fmt: skip
+        finally:
+            os.killpg(blind.pid, signal.SIGTERM)
+            blind.wait(30)
+    assert run.returncode == 1
+    assert run.stderr == (
+        f"Error: Dask worker {worker} cannot see {shared / 'out'} (No such file or "
+        "directory): outputs and the clip cache must be on storage that every worker shares\n"
+    )
+    assert not finals(shared / "out")
+
+
+def test_without_the_dask_extra_the_executors_say_what_to_install(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(review("extra"), encoding="utf-8")
+    for spec in ("dask://127.0.0.1:8786", "dask-local:2"):
+        run = subprocess.run(
+            [sys.executable, "-c",
+             "import sys; sys.modules['distributed'] = None\n"
+             "from narrate.cli import main; main()",
+             "batch", "a.txt", "--engine", "tone", "--executor", spec, "--out-dir", "out"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 1
+        assert run.stderr == (
+            "Error: the Dask executors need the dask extra: pip install 'narrate[dask]'\n"
+        )
+        assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ("dask-local:0", "dask-local:0: N must be a whole number of workers, 1 or more"),
+        ("dask-local:x", "dask-local:x: N must be a whole number of workers, 1 or more"),
+        ("dask://", "--executor dask://HOST:PORT needs the scheduler's address"),
+        ("slurm", "unknown executor 'slurm' (choose from: local, dask://HOST:PORT, "
+         "dask-local[:N])"),
+        ("local:3", "unknown executor 'local:3' (local takes no address)"),
+    ],
+)  # fmt: skip
+def test_bad_executor_values_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str, error: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text(review("spec"), encoding="utf-8")
+    result = invoke("a.txt", "--engine", "tone", "--executor", spec, "--out-dir", "out")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {error}\n"
+    assert not (tmp_path / "out").exists()

@@ -21,6 +21,25 @@ from ..settings import VoiceSettings
 from .model import ErrorData
 
 Call = Callable[..., Any]  # call(function, *args) -> function(*args), run elsewhere
+# Set in a process whose engines live as long as it does (a Dask worker): the probes
+# then ask those engines instead of starting and closing their own.
+USE_WORKER_ENGINES = False
+
+
+def _engine(voice: VoiceSettings) -> Any:
+    if USE_WORKER_ENGINES:
+        from .item import worker_engine
+
+        return worker_engine(voice)
+    from ..engines import create_engine
+
+    return create_engine(voice)
+
+
+def _close(engine: Any) -> None:
+    if not USE_WORKER_ENGINES:
+        with contextlib.suppress(Exception):
+            engine.close()
 
 
 @dataclass(frozen=True)
@@ -54,20 +73,17 @@ def spawned(function: Callable[..., Any], *args: Any) -> Any:
 
 def engine_versions(names: Sequence[str]) -> list[str | ErrorData]:
     """Start each engine once and ask its adapter for its version (run where engines run)."""
-    from ..engines import create_engine
-
     out: list[str | ErrorData] = []
     for name in names:
         try:
-            engine = create_engine(VoiceSettings(engine=name))
+            engine = _engine(VoiceSettings(engine=name))
         except FatalError as exc:
             out.append(ErrorData.of(exc))
             continue
         try:
             out.append(engine.version())
         finally:
-            with contextlib.suppress(Exception):
-                engine.close()
+            _close(engine)
     return out
 
 
@@ -90,14 +106,12 @@ def engine_version(engine: str, call: Call = spawned) -> str:
 
 def voice_problems(wanted: Sequence[VoiceSettings]) -> list[VoiceProblem | None]:
     """Start each engine with each voice once (run where engines run)."""
-    from ..engines import create_engine
-
     engines: list[Any] = []  # kept alive: pyttsx3 must not initialise espeak-ng twice
     out: list[VoiceProblem | None] = []
     try:
         for voice in wanted:
             try:
-                engines.append(create_engine(voice))
+                engines.append(_engine(voice))
             except FatalError as exc:
                 unknown = isinstance(exc, UnknownVoiceError)
                 out.append(VoiceProblem(unknown, ErrorData.of(exc)))
@@ -107,8 +121,7 @@ def voice_problems(wanted: Sequence[VoiceSettings]) -> list[VoiceProblem | None]
                 out.append(None)
     finally:
         for engine in engines:
-            with contextlib.suppress(Exception):
-                engine.close()
+            _close(engine)
     return out
 
 

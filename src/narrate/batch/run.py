@@ -92,7 +92,6 @@ def run_batch(
         check_out_dir(out_dir)
         runner = executor if isinstance(executor, Executor) else create_executor(executor, jobs)
         with runner:
-            runner.check_storage([out_dir, ClipStore(settings.cache_dir).root])
             version = engine_version(settings.voice.engine, runner.call)
             plan = plan_batch(entries, settings, out_dir, engine_version=version)
             results.extend(plan.settled)
@@ -127,6 +126,8 @@ def _run_plan(
         ((w.settings.voice, entries[where[w.index]].origins.get("voice", "")) for w in plan.work),
         runner.call,
     )
+    cache = plan.work[0].settings.cache_dir if plan.work else None
+    runner.check_storage([out_dir] + ([ClipStore(cache).root] if plan.work else []))
     removed = remove_stale_temporaries(out_dir)  # only those of dead processes
     if removed:
         log.info("removed %d unfinished file(s) left in %s by a killed run", removed, out_dir)

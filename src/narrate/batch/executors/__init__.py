@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from ...errors import ConfigError
 from .base import Executor
+from .dask import DaskExecutor, LocalDaskExecutor
 from .local import LocalExecutor
 
 EXECUTORS: dict[str, type[Executor]] = {
     LocalExecutor.name: LocalExecutor,
+    DaskExecutor.name: DaskExecutor,
+    LocalDaskExecutor.name: LocalDaskExecutor,
 }
 DEFAULT = LocalExecutor.name
 
@@ -26,7 +29,7 @@ def create_executor(spec: str | None, jobs: int | None = None) -> Executor:
     cls = EXECUTORS.get(scheme)
     if cls is None:
         raise ConfigError(
-            f"unknown executor {spec!r} (choose from: {', '.join(sorted(EXECUTORS))})"
+            f"unknown executor {spec!r} (choose from: local, dask://HOST:PORT, dask-local[:N])"
         )
     return cls.from_spec(rest, jobs)
 
