@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import sys
 import wave
 from importlib import resources
 
@@ -123,3 +124,24 @@ def test_long_words_and_numbers_pass_the_checks(tmp_path, text: str) -> None:
     engine = create_engine(VoiceSettings())
     clip = render_clip(engine, text, ClipStore(tmp_path), AudioSettings(), paragraph=0)
     assert abs(clip.frames - cli_frames(text)) < 0.05 * clip.frames
+
+
+def test_the_drivers_stop_never_cancels_an_utterance(
+    engine: Pyttsx3Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """espeak-ng marks itself busy for a moment while it closes its idle audio stream
+    (~150 ms after an utterance). pyttsx3's end-of-loop stop() asked just then, and its
+    loop cancelled the next utterance: "stopped before the end of the text"."""
+    from pyttsx3.drivers import _espeak
+
+    real = _espeak.IsPlaying
+
+    def is_playing() -> bool:
+        if sys._getframe(1).f_code.co_name == "stop":  # the driver's stop(): the window
+            return True
+        return real()
+
+    monkeypatch.setattr(_espeak, "IsPlaying", is_playing)
+    for text in ("First one.", "The second one is longer.", "A third."):
+        rate, frames = engine_frames(engine, text)
+        assert abs(frames - cli_frames(text)) < 0.05 * frames

@@ -33,6 +33,7 @@ CACHE_ENV = "NARRATE_CACHE_DIR"
 MIN_SECONDS_PER_WORD = 0.08  # faster than any narration at the highest rate
 MAX_SECONDS_PER_WORD = 2.0
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_UNSIGNED_8 = bytes((b + 128) % 256 for b in range(256))
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def to_mono16(chunks: Iterable[AudioChunk]) -> tuple[int, bytes]:
             rate = c.sample_rate
         if (c.sample_width, c.channels, c.sample_rate) != (2, 1, rate):
             seg = AudioSegment(
-                data=c.data,
+                # pydub takes 8-bit samples as signed; WAV's (and AudioChunk's) are not
+                data=c.data.translate(_UNSIGNED_8) if c.sample_width == 1 else c.data,
                 sample_width=c.sample_width,
                 frame_rate=c.sample_rate,
                 channels=c.channels,

@@ -11,7 +11,7 @@ from ..settings import VoiceSettings
 
 @dataclass(frozen=True)
 class AudioChunk:
-    """A run of interleaved little-endian PCM samples."""
+    """A run of interleaved little-endian PCM samples (8-bit ones unsigned, as in WAV)."""
 
     sample_rate: int
     sample_width: int  # bytes per sample: 2 = 16-bit

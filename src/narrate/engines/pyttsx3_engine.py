@@ -8,6 +8,20 @@ pyttsx3 2.99's espeak driver has traps that this adapter closes rather than avoi
   Here every call waits for its own ``finished-utterance`` event, writes to a file
   name no other call uses, and checks that the file is new and that espeak's word
   events reached the end of the text.
+* The driver's ``stop()`` cancels whatever espeak-ng is doing whenever
+  ``espeak_IsPlaying()`` says "busy", and it is called by every ``runAndWait()`` (through
+  the queued end-of-loop command) just before the new utterance starts. espeak-ng's
+  worker thread, ~150 ms after its last command, briefly marks itself busy while it
+  closes its (unused) audio stream (``close_stream()`` in fifo.c). A ``runAndWait()``
+  that lands in that window leaves the driver "stopping", and its loop then cancels the
+  utterance it has just started and reports it ``completed=False``: the transient
+  "stopped before the end of the text" that a retry used to hide. This adapter never
+  wants an utterance cancelled (each one waits for its own end), so the driver's
+  ``stop()`` is switched off here (see :func:`_never_cancel`).
+* espeak-ng reports a multi-word dictionary entry ("at once", "e.g.", "has been") with
+  word events in its first word only, so the last event of a text ending in one falls
+  on (or one character off) the entry's first word. The end-of-text check then asks
+  espeak-ng itself whether that span is one entry: see ``_reached_the_end``.
 * The WAV header is hard-coded to 22050 Hz: the real rate is asked of espeak-ng.
 * The driver prints "Audio saved to ..." on stdout: that is captured and logged.
 * SAPI5 writes RIFF WAV and NSSS writes AIFF whatever the extension: the format of
@@ -29,6 +43,7 @@ import time
 import uuid
 import wave
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +84,13 @@ def _silence_driver_prints(driver: object) -> None:
         module.print = _driver_print  # type: ignore[attr-defined]
 
 
+def _espeak_lib() -> Any:
+    """pyttsx3's ctypes binding of libespeak-ng: the one place this adapter reaches it."""
+    from pyttsx3.drivers import _espeak
+
+    return _espeak
+
+
 def _allow_phoneme_input() -> None:
     """Let espeak-ng read ``[[...]]`` as phoneme mnemonics, as its command line does.
 
@@ -76,8 +98,7 @@ def _allow_phoneme_input() -> None:
     phonemes would be spelled out letter by letter. The driver looks ``Synth`` up on the
     module at call time, so wrapping it there adds the flag to every call.
     """
-    from pyttsx3.drivers import _espeak
-
+    _espeak = _espeak_lib()
     synth = _espeak.Synth
     if getattr(synth, "_narrate_phonemes", False):
         return
@@ -90,8 +111,35 @@ def _allow_phoneme_input() -> None:
     _espeak.Synth = synth_with_phonemes
 
 
+def _never_cancel(driver: object) -> None:
+    """Switch off the espeak driver's ``stop()``, which cancels at the wrong moments.
+
+    pyttsx3 calls it only from ``Engine.stop()`` (never used here) and from the end-of-loop
+    command every ``runAndWait()`` queues. There it asks ``espeak_IsPlaying()`` and, on a
+    "busy" answer, marks the driver stopping, which cancels the *next* utterance. Nothing
+    of this adapter's is ever playing at that point: a "busy" answer is espeak-ng's
+    worker closing its idle audio stream.
+    """
+    if type(driver).__name__ != "EspeakDriver":
+        return
+
+    def stop() -> None:
+        log.debug("pyttsx3 espeak driver stop() ignored: no utterance is cancelled")
+
+    driver.stop = stop  # type: ignore[attr-defined]
+
+
 _PHONEMES = re.compile(r"\[\[[^\]]*\]\]")
 _TOKEN = re.compile(r"\S*\w\S*")
+_CHUNK = re.compile(r"\S+")
+_ENDS_CLAUSE = re.compile(r"[.!?;:,]\W*$")
+_PROBE_END = "Done."  # said after a probed span: no multi-word entry starts with it
+
+
+def _spans(text: str, pattern: re.Pattern[str] = _TOKEN) -> list[tuple[int, int]]:
+    """(start, end) of each ``pattern`` match outside ``[[...]]`` phoneme input."""
+    masked = _PHONEMES.sub(lambda m: " " * len(m.group()), text)
+    return [m.span() for m in pattern.finditer(masked)]
 
 
 def _last_word_start(text: str) -> int:
@@ -100,9 +148,30 @@ def _last_word_start(text: str) -> int:
     Word events carry the start of each word (their length is capped at 31 characters,
     so only starts are compared). espeak-ng reports no words inside phoneme input.
     """
-    masked = _PHONEMES.sub(lambda m: " " * len(m.group()), text)
-    starts = [m.start() for m in _TOKEN.finditer(masked)]
-    return starts[-1] if starts else 0
+    spans = _spans(text)
+    return spans[-1][0] if spans else 0
+
+
+def _tail_from(text: str, position: int) -> str | None:
+    """The text from the first whitespace-delimited chunk that ends after ``position``.
+
+    espeak's word positions can be one character off either way (a multi-word entry's
+    event may land just inside its first word or on the space before it).
+    """
+    for start, end in _spans(text, _CHUNK):
+        if position < end:
+            return text[start:]
+    return None
+
+
+@dataclass(frozen=True)
+class _Utterance:
+    """What one save_to_file/runAndWait round left: its file and the driver's events."""
+
+    path: Path
+    finished: bool  # the driver said finished-utterance in time
+    completed: bool  # ... and that it was not cut short
+    words: tuple[int, ...]  # 0-based text position of each word event
 
 
 def _driver_name() -> str | None:
@@ -136,9 +205,10 @@ class Pyttsx3Engine(Engine):
         _silence_driver_prints(self._tts.proxy._driver)
         if self._is_espeak:
             _allow_phoneme_input()
+            _never_cancel(self._tts.proxy._driver)
         self._done = threading.Event()
         self._completed = False
-        self._word_start = -1
+        self._words: list[int] = []
         self._tokens = [
             self._tts.connect("finished-utterance", self._on_finished),
             self._tts.connect("started-word", self._on_word),
@@ -165,7 +235,7 @@ class Pyttsx3Engine(Engine):
         self._done.set()
 
     def _on_word(self, name: Any = None, location: int = 0, length: int = 0) -> None:
-        self._word_start = max(self._word_start, int(location) - 1)
+        self._words.append(int(location) - 1)  # espeak counts characters from 1
 
     # -- helpers ---------------------------------------------------------------------
     def _set(self, prop: str, value: object) -> None:
@@ -211,9 +281,7 @@ class Pyttsx3Engine(Engine):
         espeak = ""
         if self._is_espeak:
             with contextlib.suppress(Exception):
-                from pyttsx3.drivers import _espeak
-
-                espeak = (_espeak.Info(None) or b"").decode()
+                espeak = (_espeak_lib().Info(None) or b"").decode()
         return f"pyttsx3-{self._pyttsx3_version}/{self._driver}/{espeak}"
 
     def _wait_idle(self, limit: float = 5.0) -> None:
@@ -224,27 +292,23 @@ class Pyttsx3Engine(Engine):
         """
         if not self._is_espeak:
             return
-        from pyttsx3.drivers import _espeak
-
+        is_playing = _espeak_lib().IsPlaying
         deadline = time.monotonic() + limit
-        while _espeak.IsPlaying() and time.monotonic() < deadline:
+        while is_playing() and time.monotonic() < deadline:
             time.sleep(0.002)
 
     def _espeak_rate(self) -> int | None:
         if not self._is_espeak:
             return None
         with contextlib.suppress(Exception):
-            from pyttsx3.drivers import _espeak
-
-            rate = int(_espeak.dll.espeak_ng_GetSampleRate())
+            rate = int(_espeak_lib().dll.espeak_ng_GetSampleRate())
             if rate > 0:
                 return rate
         return None
 
     # -- synthesis ---------------------------------------------------------------
-    def synthesize(self, text: str) -> Iterator[AudioChunk]:
-        if not text.strip():
-            raise ClipError("nothing to say")
+    def _utter(self, text: str) -> _Utterance:
+        """Speak ``text`` into a file of its own and wait for this utterance's own end."""
         if Pyttsx3Engine._owner is not self:
             self._apply_settings()
         self._wait_idle()
@@ -252,7 +316,7 @@ class Pyttsx3Engine(Engine):
         path = self._tmpdir / f"{uuid.uuid4().hex}.wav"
         self._done.clear()
         self._completed = False
-        self._word_start = -1
+        self._words = []
         try:
             with contextlib.redirect_stdout(_StdoutToLog()):
                 self._tts.save_to_file(text, str(path))
@@ -260,24 +324,70 @@ class Pyttsx3Engine(Engine):
                 # runAndWait may return early (see module doc): wait for this utterance's end.
                 finished = self._done.wait(timeout=self.timeout)
         except Exception as exc:
-            raise ClipError(f"speech engine failed: {exc}") from exc
-        try:
-            if not finished:
-                raise ClipError("speech engine did not finish in time")
-            if not self._completed:
-                raise ClipError("speech engine stopped before the end of the text")
-            if not path.exists() or path.stat().st_size == 0:
-                raise ClipError("speech engine wrote no audio")
-            last = _last_word_start(text)
-            if self._is_espeak and self._word_start < last:
-                raise ClipError(
-                    f"speech engine stopped before the last word (reached character "
-                    f"{self._word_start + 1}, the last word starts at {last + 1})"
-                )
-            chunk = read_clip_file(path, true_rate=self._espeak_rate())
-        finally:
             with contextlib.suppress(OSError):
                 path.unlink()
+            raise ClipError(f"speech engine failed: {exc}") from exc
+        return _Utterance(path, finished, self._completed, tuple(self._words))
+
+    def _is_one_word(self, text: str) -> bool:
+        """Whether espeak-ng, saying ``text`` on its own, reports no word after its first.
+
+        That is how it reports a multi-word dictionary entry: every event (one, or two
+        for an entry whose phonemes hold a word break, "bon voyage") falls in its first
+        word; an event on the space before the second word counts as the second word.
+        A sentence is said after it (``_PROBE_END``), and its word event must come, so
+        that an engine that loses the end of what it says cannot pass for one word.
+        """
+        first_end = _spans(text, _CHUNK)[0][1]
+        end = "" if _ENDS_CLAUSE.search(text) else "."
+        probe = f"{text}{end} {_PROBE_END}"
+        sentinel = len(probe) - len(_PROBE_END) - 1  # positions may be one early
+        said = self._utter(probe)
+        with contextlib.suppress(OSError):
+            said.path.unlink()
+        log.debug("espeak reports word events at %s for %r", said.words, probe)
+        between = [w for w in said.words if first_end <= w < sentinel]
+        heard_the_end = any(w >= sentinel for w in said.words)
+        return said.finished and said.completed and heard_the_end and not between
+
+    def _reached_the_end(self, text: str, words: tuple[int, ...]) -> bool:
+        """Whether espeak's word events cover the whole of ``text``.
+
+        The last event must land in the last word, give or take the one character that
+        espeak's positions can be off (words are at least two characters apart, so it is
+        never the word before). Or it must fall in the first word of a trailing span that
+        espeak-ng reads as one word: a multi-word dictionary entry ("at once", "has
+        been", "p. m."), whose event falls on its first word. Whether the span is one is
+        asked of espeak-ng itself, by saying it alone: a truncated text leaves later words
+        that espeak reports, a multi-word entry does not.
+        """
+        reached = max(words, default=-1)
+        if reached >= _last_word_start(text) - 1:
+            return True
+        tail = _tail_from(text, reached)
+        return tail is not None and len(_spans(tail, _CHUNK)) > 1 and self._is_one_word(tail)
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        if not text.strip():
+            raise ClipError("nothing to say")
+        said = self._utter(text)
+        try:
+            if not said.finished:
+                raise ClipError("speech engine did not finish in time")
+            if not said.completed:
+                raise ClipError("speech engine stopped before the end of the text")
+            if not said.path.exists() or said.path.stat().st_size == 0:
+                raise ClipError("speech engine wrote no audio")
+            if self._is_espeak and not self._reached_the_end(text, said.words):
+                raise ClipError(
+                    f"speech engine stopped before the last word (reached character "
+                    f"{max(said.words, default=-1) + 1}, the last word starts at "
+                    f"{_last_word_start(text) + 1})"
+                )
+            chunk = read_clip_file(said.path, true_rate=self._espeak_rate())
+        finally:
+            with contextlib.suppress(OSError):
+                said.path.unlink()
         yield chunk
 
     def close(self) -> None:
