@@ -294,9 +294,11 @@ def _walk(path: Path, first: int, promised_frames: int | None) -> _Walk:
             )
     if promised_frames is not None and frames < promised_frames and rate:
         frame_samples = samples // frames if frames else 1152
-        problems.append(
+        problems = [p for p in problems if not p.startswith("truncated:")]  # this says more
+        problems.insert(
+            0,
             f"truncated: its header promises {promised_frames * frame_samples / rate:.1f} s "
-            f"({promised_frames} frames), the file holds {samples / rate:.1f} s ({frames})"
+            f"({promised_frames} frames), the file holds {samples / rate:.1f} s ({frames})",
         )
     return _Walk(frames, samples, rate, tuple(problems))
 
