@@ -107,6 +107,19 @@ class Progress:
     elapsed: float
     eta: float | None  # seconds, None while unknown
     running: int = 0
+    workers: tuple[WorkerState, ...] = ()  # what each running item is on, in run order
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """One running item, for the progress display: which review, and where it is."""
+
+    index: int
+    title: str
+    phase: str  # "load", "synth", "encode" or "wait" (see ItemProgress)
+    paragraph: int = 0
+    done: int = 0  # sentences spoken
+    total: int = 0
 
 
 @dataclass(frozen=True)

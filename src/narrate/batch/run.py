@@ -31,6 +31,7 @@ from .model import (
     ItemResult,
     Progress,
     ProgressCallback,
+    WorkerState,
 )
 from .plan import order, plan_batch
 from .probe import check_voices, engine_version
@@ -135,7 +136,8 @@ def _run_plan(
     audio = 0.0
     work_done = 0
     last_tick = 0.0
-    running: dict[int, tuple[int, int]] = {}
+    running: dict[int, ItemProgress] = {}
+    titles = {w.index: w.title or w.label for w in plan.work}
 
     def report(force: bool = False) -> None:
         nonlocal last_tick
@@ -146,17 +148,21 @@ def _run_plan(
             return
         last_tick = now
         elapsed = now - started
-        fraction = work_done + sum(d / t for d, t in running.values() if t)
+        fraction = work_done + sum(e.done / e.total for e in running.values() if e.total)
         left = len(plan.work) - fraction
         eta = elapsed * left / fraction if fraction > 0 else (0.0 if not left else None)
-        on_progress(Progress(finished, plan.total, audio, elapsed, eta, len(running)))
+        workers = tuple(
+            WorkerState(i, titles.get(i, ""), e.phase, e.paragraph, e.done, e.total)
+            for i, e in sorted(running.items())
+        )
+        on_progress(Progress(finished, plan.total, audio, elapsed, eta, len(running), workers))
 
     report(force=True)
     if plan.work:
         with contextlib.closing(iter(runner.run(plan.work))) as events:
             for event in events:
                 if isinstance(event, ItemProgress):
-                    running[event.index] = (event.done, event.total)
+                    running[event.index] = event
                 elif isinstance(event, ItemResult):
                     running.pop(event.index, None)
                     results.append(event)

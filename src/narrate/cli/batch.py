@@ -12,6 +12,7 @@ from ..settings import Settings
 from .app import cli
 from .format import minutes
 from .options import DEFAULT_OUT_DIR, narration_options
+from .progress import batch_progress
 
 if TYPE_CHECKING:  # the batch package is imported only when the command runs
     from ..batch import BatchResult, Progress
@@ -100,15 +101,8 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
     if paths:
         entries += batching.collect_paths(paths, sys.stdin)
     quiet = ctx.obj["quiet"]
-    live = not quiet and sys.stderr.isatty()
-    drawn = [0]
 
     runner = batching.create_executor(executor, jobs or os.cpu_count())  # checked before work
-
-    def show(p: batching.Progress) -> None:
-        line = format_progress(p)
-        click.echo("\r" + line.ljust(drawn[0]), nl=False, err=True)
-        drawn[0] = len(line)
 
     def terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt  # `kill <pid>` stops the run as Ctrl-C does: workers, temporaries
@@ -116,8 +110,9 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
     main = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGTERM, terminate) if main else None
     try:
-        result = batching.run_batch(entries, settings, out_dir, executor=runner,
-                                    on_progress=show if live else None)  # fmt: skip
+        with batch_progress(quiet) as show:  # a bar only for a person at a terminal
+            result = batching.run_batch(entries, settings, out_dir, executor=runner,
+                                        on_progress=show)  # fmt: skip
     except batching.BatchAborted as exc:
         if report_path is not None:
             batching.write_report(report_path, exc.result)
@@ -125,8 +120,6 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
     finally:
         if main:
             signal.signal(signal.SIGTERM, previous)
-        if drawn[0]:
-            click.echo("\r" + " " * drawn[0] + "\r", nl=False, err=True)
     if report_path is not None:
         batching.write_report(report_path, result)
     for r in result.items:

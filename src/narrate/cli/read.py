@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -16,17 +13,7 @@ from ..settings import Settings
 from .app import cli
 from .format import minutes, plural
 from .options import DEFAULT_OUT_DIR, narration_options, source_path
-
-
-def _progress(quiet: bool) -> Callable[[int, int, Any], None] | None:
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int, clip: Any) -> None:
-        click.echo(f"\rnarrating: sentence {done}/{total}", nl=done == total, err=True)
-
-    return show
-
+from .progress import read_progress
 
 
 @cli.command()
@@ -59,7 +46,8 @@ def read(ctx: click.Context, review: str | None, output: Path | None, title: str
     target = output or DEFAULT_OUT_DIR / output_name(doc.title)
     # What a killed earlier run left beside the target (never a live process's file).
     remove_stale_temporaries(target.parent, older_than=24 * 3600)
-    result = narrate(doc, target, settings, on_clip=_progress(ctx.obj["quiet"]))
+    with read_progress(ctx.obj["quiet"]) as on_clip:  # a bar only for a person at a terminal
+        result = narrate(doc, target, settings, on_clip=on_clip)
     if as_json:
         info = tags_as_dict(read_tags(result.output))
         click.echo(json.dumps({
