@@ -70,6 +70,12 @@ READERS = [
         "channel config",
     ),
     ("feed check", lambda t, p: ["feed", "check", p], FEED_MAX_BYTES, "feed"),
+    (
+        "config file",
+        lambda t, p: ["--config", p, "plan", str(SAMPLE)],
+        CONFIG_MAX_BYTES,
+        "config file",
+    ),
 ]
 
 

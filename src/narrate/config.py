@@ -25,6 +25,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ConfigError
+from .files import CONFIG_MAX_BYTES, TooLarge, read_capped, too_large_message
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -90,7 +91,9 @@ def find_config(explicit: Path | None = None, cwd: Path | None = None) -> Path |
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse the TOML file ``path``; every failure is one ``ConfigError`` naming it."""
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, CONFIG_MAX_BYTES)
+    except TooLarge as exc:
+        raise ConfigError(too_large_message(str(path), "config file", exc.limit)) from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, not a TOML file") from None
     except OSError as exc:
