@@ -239,3 +239,15 @@ def test_os_errors_a_user_can_cause_are_one_line(
     monkeypatch.setattr(narrate.segment, "load_document", failing)
     result = CliRunner().invoke(cli, ["read", str(review), "--engine", "tone"])
     assert (result.exit_code, result.output) == (1, f"Error: {line}\n")
+
+
+@pytest.mark.parametrize("redirect", ["<&-", "</dev/null"])
+def test_stdin_closed_or_empty(tmp_path: Path, redirect: str) -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m narrate read - --engine tone {redirect}",
+        shell=True, capture_output=True, text=True, cwd=tmp_path,
+        env={**os.environ, "NARRATE_CACHE_DIR": str(tmp_path / "cache")},
+    )  # fmt: skip
+    reason = "standard input is closed" if redirect == "<&-" else "input is empty"
+    only_error(proc, f"<stdin>: {reason}")
+    assert not (tmp_path / "audio").exists()
