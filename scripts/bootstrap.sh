@@ -88,3 +88,15 @@ if ! fresh "$stamp" && ! { [ -z "$extras" ] && fresh .venv/.narrate-installed-de
   .venv/bin/python -m pip install -q -e ".${extras}" >&2
   touch "$stamp"
 fi
+# The Podcast Index's feed parser (podcast-partytime, npm) for the feed tests, into
+# .venv/node; only with --dev and when npm is there (the test is skipped without it).
+partytime="podcast-partytime@5.0.0"
+if [ -n "$extras" ] && [ ! -f .venv/node/node_modules/podcast-partytime/package.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    say "installing $partytime into .venv/node"
+    npm install --prefix .venv/node --no-audit --no-fund --silent "$partytime" >&2 \
+      || say "npm install $partytime failed: the partytime feed test will be skipped"
+  else
+    say "npm not found: the podcast-partytime feed test is skipped (install Node.js and npm to run it)"
+  fi
+fi
