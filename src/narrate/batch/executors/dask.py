@@ -24,7 +24,6 @@ import hashlib
 import logging
 import os
 import queue
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -45,10 +44,9 @@ LEASE = {  # the cluster's locks: a lost worker's lock is freed after this long
     "distributed.scheduler.locks.lease-validation-interval": "1s",
 }
 _POLL = 0.2
-_ONE_AT_A_TIME = threading.Lock()  # per worker process: an engine speaks one item at a time
 
 
-def _distributed() -> Any:
+def distributed_module() -> Any:
     try:
         import distributed
     except ImportError:
@@ -58,100 +56,6 @@ def _distributed() -> Any:
         if logging.getLogger(name).getEffectiveLevel() < logging.ERROR:
             logging.getLogger(name).setLevel(logging.ERROR)
     return distributed
-
-
-# ------------------------------------------------------------ on the workers
-
-
-try:  # the module imports without the extra; the executors then say what to install
-    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
-except ImportError:  # pragma: no cover - exercised by the missing-extra test
-    _WorkerPlugin = object  # type: ignore[assignment,misc]
-
-
-class EnginePlugin(_WorkerPlugin):  # type: ignore[misc,valid-type]
-    """Starts the run's engines once in each worker process; closes them at its end."""
-
-    idempotent = True
-
-    def __init__(self, voices: Sequence[VoiceSettings]) -> None:
-        self.voices = tuple(voices)
-
-    def setup(self, worker: Any) -> None:
-        from ..item import worker_engine
-
-        for voice in self.voices:
-            try:
-                worker_engine(voice)
-            except Exception as exc:  # the item that needs it fails with the reason
-                log.warning("narrate: %s could not start its engine: %s", worker.address, exc)
-
-    def teardown(self, worker: Any) -> None:
-        from ..item import close_engines
-
-        close_engines()
-
-
-def _cluster_lock(item: WorkItem, on_wait: Callable[[], None]) -> Any:
-    distributed = _distributed()
-    name = "narrate-" + hashlib.sha256(str(item.lock_path).encode("utf-8")).hexdigest()[:40]
-
-    @contextlib.contextmanager
-    def held() -> Iterator[None]:
-        lock = distributed.Lock(name)
-        while not lock.acquire(timeout=1.0):
-            on_wait()
-        try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):
-                lock.release()
-
-    return held()
-
-
-def narrate_task(item: WorkItem, topic: str) -> ItemResult | ErrorData:
-    """One item, as a Dask task: a result, or a fatal error as data (never raised, so
-    it is not retried)."""
-    from ...errors import FatalError
-    from ..item import narrate_item
-
-    distributed = _distributed()
-    worker = distributed.get_worker()
-
-    def emit(event: ItemProgress) -> None:
-        with contextlib.suppress(Exception):
-            worker.log_event(topic, dataclasses.asdict(event))
-
-    with _ONE_AT_A_TIME:
-        try:
-            return narrate_item(item, on_event=emit, lock=_cluster_lock)
-        except FatalError as exc:
-            return ErrorData.of(exc)
-
-
-def _with_worker_engines(function: Callable[..., Any], *args: Any) -> Any:
-    """Run a probe with this worker's own long-lived engines (espeak-ng cannot start
-    twice in one process, and a Dask worker may not spawn children)."""
-    from .. import probe
-
-    probe.USE_WORKER_ENGINES = True
-    with _ONE_AT_A_TIME:
-        return function(*args)
-
-
-def _probe_storage(folders: Sequence[str], token: str) -> str | None:
-    """On a worker: read the client's probe file in each folder, write one back."""
-    me = uuid.uuid4().hex
-    for folder in folders:
-        probe = Path(folder) / f".narrate-probe-{token}"
-        try:
-            if probe.read_text(encoding="utf-8") != token:
-                return f"cannot see the files in {folder} (the probe file differs)"
-            (Path(folder) / f".narrate-probe-{token}-{me}").write_text(me, encoding="utf-8")
-        except OSError as exc:
-            return f"cannot see {folder} ({exc.strerror or exc})"
-    return me
 
 
 # ------------------------------------------------------------- on the client
@@ -168,13 +72,13 @@ class DaskExecutor(Executor):
 
     @classmethod
     def from_spec(cls, rest: str, jobs: int | None) -> Executor:
-        _distributed()  # a missing extra is said before any work
+        distributed_module()  # a missing extra is said before any work
         if not rest:
             raise ConfigError("--executor dask://HOST:PORT needs the scheduler's address")
         return cls(rest)
 
     def start(self) -> None:
-        distributed = _distributed()
+        distributed = distributed_module()
         try:
             self.client = distributed.Client(f"tcp://{self.address}", timeout="10s")
         except (OSError, TimeoutError) as exc:
@@ -190,7 +94,9 @@ class DaskExecutor(Executor):
             self.client = None
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(_with_worker_engines, function, *args, pure=False).result()
+        from .dask_tasks import with_worker_engines
+
+        return self.client.submit(with_worker_engines, function, *args, pure=False).result()
 
     def check_storage(self, folders: Sequence[Path]) -> None:
         token = uuid.uuid4().hex
@@ -205,7 +111,9 @@ class DaskExecutor(Executor):
                 except OSError as exc:
                     raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
                 made.append(probe)
-            answers = self.client.run(_probe_storage, [str(p) for p in paths], token)
+            from .dask_tasks import probe_storage
+
+            answers = self.client.run(probe_storage, [str(p) for p in paths], token)
             for worker, answer in sorted(answers.items()):
                 seen = answer is not None and all(
                     (f / f".narrate-probe-{token}-{answer}").is_file() for f in paths
@@ -223,7 +131,9 @@ class DaskExecutor(Executor):
                         p.unlink()
 
     def run(self, items: Sequence[WorkItem]) -> Iterator[Event]:
-        distributed = _distributed()
+        distributed = distributed_module()
+        from .dask_tasks import EnginePlugin, narrate_task
+
         client = self.client
         voices = sorted({i.settings.voice for i in items}, key=repr)
         plugin = EnginePlugin(voices)
@@ -287,13 +197,13 @@ class LocalDaskExecutor(DaskExecutor):
 
     @classmethod
     def from_spec(cls, rest: str, jobs: int | None) -> Executor:
-        _distributed()
+        distributed_module()
         if rest and not (rest.isdigit() and int(rest) > 0):
             raise ConfigError(f"dask-local:{rest}: N must be a whole number of workers, 1 or more")
         return cls(int(rest) if rest else max(1, jobs or os.cpu_count() or 1))
 
     def start(self) -> None:
-        distributed = _distributed()
+        distributed = distributed_module()
         import dask
 
         with dask.config.set(LEASE):
@@ -323,4 +233,4 @@ def _digest(voices: Sequence[VoiceSettings]) -> str:
     return hashlib.sha256(repr(voices).encode("utf-8")).hexdigest()[:12]
 
 
-__all__ = ["INSTALL", "DaskExecutor", "EnginePlugin", "LocalDaskExecutor", "narrate_task"]
+__all__ = ["INSTALL", "LEASE", "DaskExecutor", "LocalDaskExecutor"]

@@ -9,6 +9,12 @@ as :class:`ErrorData`). A worker whose engine makes no progress for
 paragraph K") and a fresh worker takes over. Any stop (Ctrl-C, SIGTERM, a fatal
 error) sends SIGTERM (a worker unwinds, removing its temporaries and its ffmpeg),
 then SIGKILL; whatever a killed worker leaves in the output folders is swept.
+
+Why not pebble or loky: pebble's ProcessPool kills a task after a fixed total time,
+not after N seconds without progress, and has no channel for per-clip progress; loky
+reuses workers but cannot kill and replace one hung worker. Either would still need
+this pipe, the inactivity clock, the SIGTERM-then-SIGKILL stop and the sweep, so it
+would not be less code.
 """
 
 from __future__ import annotations
