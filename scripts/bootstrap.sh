@@ -85,6 +85,9 @@ fresh() { [ -f "$1" ] && ! [ pyproject.toml -nt "$1" ]; }
 if ! fresh "$stamp" && ! { [ -z "$extras" ] && fresh .venv/.narrate-installed-dev; }; then
   say "installing narrate${extras} into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >&2
+  # The distribution was called "narrate" before it became narrate-reviews: drop the old one.
+  .venv/bin/python -m pip uninstall -q -y narrate >/dev/null 2>&1 || true
+  rm -rf src/narrate.egg-info
   .venv/bin/python -m pip install -q -e ".${extras}" >&2
   touch "$stamp"
 fi

@@ -1241,7 +1241,7 @@ def test_without_the_dask_extra_the_executors_say_what_to_install(tmp_path: Path
         )  # fmt: skip
         assert run.returncode == 1
         assert run.stderr == (
-            "Error: the Dask executors need the dask extra: pip install 'narrate[dask]'\n"
+            "Error: the Dask executors need the dask extra: pip install 'narrate-reviews[dask]'\n"
         )
         assert not (tmp_path / "out").exists()
 

@@ -505,7 +505,7 @@ def _requirement_name(req: str) -> str:
 
 def test_every_module_narrate_imports_is_a_declared_runtime_dependency() -> None:
     """A plain pip install must have all its commands import (extras: only their own)."""
-    dist = metadata.distribution("narrate")
+    dist = metadata.distribution(metadata.packages_distributions()["narrate"][0])
     runtime, extras = set(), set()
     for req in dist.requires or []:
         name = _requirement_name(req).lower().replace("_", "-")

@@ -37,7 +37,7 @@ from .base import Executor
 
 log = logging.getLogger(__name__)
 
-INSTALL = "the Dask executors need the dask extra: pip install 'narrate[dask]'"
+INSTALL = "the Dask executors need the dask extra: pip install 'narrate-reviews[dask]'"
 RETRIES = 2  # an item whose task raised is tried this many more times
 LEASE = {  # the cluster's locks: a lost worker's lock is freed after this long
     "distributed.scheduler.locks.lease-timeout": "10s",
