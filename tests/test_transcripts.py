@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrate.model import Cue, Timeline
+from narrate.model import ChapterTiming, Cue, Timeline
 from narrate.tags import Chapter, TagData, ms, read_tags, write_tags
 from narrate.transcripts import (
     TRANSCRIPT_TYPES,
@@ -39,8 +39,8 @@ def timeline_of(groups: list[list[tuple[float, float]]], tail: float = 1.0) -> T
     spoken = []
     for i, spans in enumerate(groups):
         cues = tuple(Cue(s, e, f"Sentence {i}.{j}") for j, (s, e) in enumerate(spans))
-        spoken.append((i, f"Chapter {i}", cues))
-    end = spoken[-1][2][-1].end if spoken else 0.0
+        spoken.append(ChapterTiming(i, f"Chapter {i}", 0.0, 0.0, cues))
+    end = spoken[-1].cues[-1].end if spoken else 0.0
     return Timeline.contiguous(end + tail, spoken)
 
 
@@ -217,3 +217,16 @@ def test_id3_json_and_cues_agree(tmp_path: Path) -> None:
     cue_bounds = [(cues[0][0], cues[1][1]), (cues[2][0], cues[2][1])]
     assert id3 == ffprobe_bounds == json_bounds == [(0, 2501), (2501, 5000)]
     assert cue_bounds == [(123, 2000), (2501, 5000)]
+
+
+@given(st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False))
+def test_ms_fast_path_agrees_with_decimal_rounding(seconds: float) -> None:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = int(Decimal(repr(seconds)).scaleb(3).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert ms(seconds) == exact
+    for near in (exact / 1000, (exact + 0.5) / 1000, (exact - 0.4999) / 1000):
+        if near >= 0:
+            assert ms(near) == int(
+                Decimal(repr(near)).scaleb(3).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            )

@@ -12,9 +12,10 @@ from __future__ import annotations
 import wave
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from .clips import Clip
-from .model import Cue, Document, Timeline
+from .model import ChapterTiming, Cue, Document, Timeline
 from .settings import AudioSettings
 
 SILENCE_BLOCK_FRAMES = 8192
@@ -76,15 +77,33 @@ def timeline(doc: Document, pieces: Sequence[Piece], rate: int) -> Timeline:
         if piece.clip is not None:
             spans.setdefault(piece.paragraph, []).append((piece.sentence, pos, pos + piece.frames))
         pos += piece.frames
+    headed = any(seg.heading is not None for seg in doc.segments)
+    section = 0
     spoken = []
     for seg in doc.segments:
+        section += seg.heading is not None and seg.index > 0
         cues = tuple(
             Cue(start / rate, end / rate, seg.sentences[s].display)
             for s, start, end in spans.get(seg.index, [])
         )
         if cues:
-            spoken.append((seg.index, seg.title, cues))
+            where = section if headed else None
+            spoken.append(ChapterTiming(seg.index, seg.title, 0.0, 0.0, cues, where))
     return Timeline.contiguous(pos / rate, spoken)
+
+
+def planned_timeline(doc: Document, audio: AudioSettings) -> Timeline:
+    """The timeline of ``doc`` with every clip 0 s long: known before any synthesis.
+
+    Its chapters, titles and sections are the real ones and its times lower bounds of
+    the real ones (only the pauses and room tone), for checks before synthesis.
+    """
+    rate = audio.sample_rate
+    silent = Clip(Path(), rate, 0)
+    placed = (
+        (seg.index, s, silent) for seg in doc.segments for s in range(len(seg.sentences))
+    )
+    return timeline(doc, list(lay_out(placed, audio, rate)), rate)
 
 
 def _clip_pcm(clip: Clip, rate: int, frames: int) -> bytes:

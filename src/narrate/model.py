@@ -71,6 +71,9 @@ class ChapterTiming:
     start: float
     end: float
     cues: tuple[Cue, ...] = field(default_factory=tuple)
+    # Which Markdown/HTML section (a heading and what follows it, up to the next one)
+    # the chapter is in; None when the document has no headings.
+    section: int | None = None
 
     @property
     def speech_start(self) -> float:
@@ -87,22 +90,23 @@ class Timeline:
     chapters: tuple[ChapterTiming, ...]
 
     @classmethod
-    def contiguous(
-        cls, duration: float, spoken: Sequence[tuple[int, str, tuple[Cue, ...]]]
-    ) -> Timeline:
-        """The timeline of chapters ``(index, title, cues)`` (each with cues), in order.
+    def contiguous(cls, duration: float, chapters: Sequence[ChapterTiming]) -> Timeline:
+        """The timeline of ``chapters`` (in order, each with cues), re-bounded.
 
         The one rule for chapter bounds: the first chapter starts at 0, every later one
         exactly where its first cue starts, each ends where the next starts, and the
-        last ends at ``duration``. No instant of the audio is outside a chapter.
+        last ends at ``duration``. No instant of the audio is outside a chapter. The
+        ``start`` and ``end`` given are ignored.
         """
-        starts = [0.0] + [cues[0].start for _, _, cues in spoken[1:]]
+        starts = [0.0] + [ch.cues[0].start for ch in chapters[1:]]
         ends = starts[1:] + [duration]
-        chapters = tuple(
-            ChapterTiming(index, title, start, end, cues)
-            for (index, title, cues), start, end in zip(spoken, starts, ends, strict=True)
+        return cls(
+            duration,
+            tuple(
+                ChapterTiming(ch.index, ch.title, start, end, ch.cues, ch.section)
+                for ch, start, end in zip(chapters, starts, ends, strict=True)
+            ),
         )
-        return cls(duration, chapters)
 
     @property
     def cues(self) -> tuple[Cue, ...]:

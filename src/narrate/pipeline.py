@@ -17,7 +17,7 @@ from pathlib import Path
 from slugify import slugify
 
 from . import __version__
-from .assemble import Piece, lay_out, pcm_stream, timeline
+from .assemble import Piece, lay_out, pcm_stream, planned_timeline, timeline
 from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
 from .clips import Clip, ClipStore, render_clip
 from .encode import encode_mp3, ffmpeg_path
@@ -26,7 +26,7 @@ from .errors import InputError, OutputError
 from .lametag import fix_lame_crc
 from .model import Document, Timeline
 from .settings import Settings
-from .tags import TagData, check_date, guid_for_name, load_cover, write_tags
+from .tags import TagData, check_date, check_tag_data, guid_for_name, load_cover, write_tags
 from .transcripts import chapters_from_timeline, chapters_json, to_srt, to_vtt
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def tag_data(
     output: Path,
     settings: Settings,
     tl: Timeline,
-    engine: Engine,
+    engine: Engine | None,
     *,
     fingerprint: str | None = None,
     source: str | None = None,
@@ -120,8 +120,8 @@ def tag_data(
         lyrics=doc.display_text,
         cover=t.cover,
         encoder=f"narrate {__version__} (ffmpeg/LAME)",
-        engine=f"{engine.name} {engine.version()}",
-        voice=engine.settings.voice or "default",
+        engine=f"{engine.name} {engine.version()}" if engine else None,
+        voice=(engine.settings.voice or "default") if engine else None,
         guid=guid_for_name(output.name),
         chapters=chapters_from_timeline(tl),
         fingerprint=fingerprint,
@@ -155,8 +155,10 @@ def narrate(
             check_date(settings.tags.date)
         except ValueError as exc:
             raise InputError(f"{doc.source or doc.title}: {exc}") from None
-    if settings.tags.cover is not None:
-        load_cover(settings.tags.cover)  # a bad cover fails before any synthesis too
+    # A bad cover, and chapters, times or text no ID3 tag can hold, fail before any
+    # synthesis too.
+    cover = load_cover(settings.tags.cover) if settings.tags.cover is not None else None
+    check_tag_room(doc, output, settings, len(cover[0]) if cover else 0)
     store = store or ClipStore(settings.cache_dir)
     own_engine = engine is None
     engine = engine or create_engine(settings.voice)
@@ -205,6 +207,20 @@ def narrate(
         clips_cached=len(used) - synthesized,
         side_files=side,
     )
+
+
+def check_tag_room(doc: Document, output: Path, settings: Settings, cover_bytes: int) -> None:
+    """Refuse, before synthesis, a document whose tag could not be written after it.
+
+    The tag is planned on the silence-only timeline (every clip 0 s long): chapter
+    count, titles, table of contents and text are final, and its times are lower
+    bounds of the real ones.
+    """
+    planned = planned_timeline(doc, settings.audio)
+    try:
+        check_tag_data(tag_data(doc, output, settings, planned, None), cover_bytes)
+    except ValueError as exc:
+        raise InputError(f"{doc.source or doc.title}: {exc}") from None
 
 
 NAME_MAX = 255  # bytes in one file name: ext4, APFS, NTFS and tmpfs alike

@@ -115,6 +115,7 @@ def chapters_from_timeline(timeline: Timeline) -> tuple[Chapter, ...]:
             title=ch.title,
             start=ms(ch.start) / 1000,
             end=ms(ch.end) / 1000,
+            section=ch.section,
         )
         for i, ch in enumerate(timeline.chapters)
     )
