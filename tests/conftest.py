@@ -53,3 +53,26 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     for _, option in configured_options():
         if isinstance(option.envvar, str):
             monkeypatch.delenv(option.envvar, raising=False)
+
+
+@pytest.fixture(scope="session")
+def _silent_mp3_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import subprocess
+
+    path = tmp_path_factory.mktemp("silent") / "silent.mp3"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono", "-t", "1",
+         "-b:a", "32k", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def silent_mp3(tmp_path: Path, _silent_mp3_once: Path) -> Path:
+    """A fresh copy of a 1-second silent mono MP3 made by ffmpeg, with no tags, to tag."""
+    import shutil
+
+    path = tmp_path / "silent.mp3"
+    shutil.copy(_silent_mp3_once, path)
+    return path

@@ -48,14 +48,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def mp3(tmp_path: Path) -> Path:
-    path = tmp_path / "x.mp3"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono", "-t", "1",
-         "-b:a", "32k", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
+def mp3(silent_mp3: Path) -> Path:
+    return silent_mp3
 
 
 def ffprobe(path: Path) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -18,15 +17,9 @@ from narrate.tags.lyrics import KNOWN_FRAMES, uslt_frames
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("lyrics") / "base.mp3"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono", "-t", "0.2",
-         "-b:a", "32k", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
+@pytest.fixture
+def base(silent_mp3: Path) -> Path:
+    return silent_mp3
 
 
 def tagged(base: Path, tmp: Path, frames: list[USLT], version: int) -> Path:
