@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import html
 
 import narrate
 import test_feed
@@ -531,3 +532,24 @@ def test_no_pillow_anywhere_in_the_feed_package() -> None:
     root = Path(narrate.__file__).parent / "feed"
     assert all("PIL" not in _top_level_imports(p) for p in root.rglob("*.py"))
     assert uuid.UUID(url_guid(BASE + "x.mp3")).version == 5
+
+
+# --------------------------------------------------------------------------- hostile feeds
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::zz]/a.mp3", "javascript:alert(1)", "http://exa mple.com/a.mp3", ""]
+)
+def test_check_and_the_show_page_survive_hostile_enclosure_urls(show: Path, url: str) -> None:
+    feed = build_feed(show, BASE, config())
+    _inject(feed, _foreign(url, "urn:hostile"))
+    assert errors(feed, show) == [
+        f"item 4 \"Theirs\" has an enclosure url that is not an absolute http(s) URL: {url!r}"
+    ]
+    add_episode(feed, show / "alpha.mp3")  # the page is written again, with that item
+    page = (show / "index.html").read_text(encoding="utf-8")
+    doc = html.fromstring(page)
+    srcs = doc.xpath("//audio/@src")
+    assert len(doc.xpath("//article")) == 4
+    assert all(s.startswith(BASE) for s in srcs) and len(srcs) == 3
+    assert "javascript:" not in "".join(doc.xpath("//@src | //@href"))

@@ -75,7 +75,7 @@ class PageEpisode:
 def _safe_url(url: str | None) -> str | None:
     """An http(s) URL (or a relative one without a scheme) as it is; anything else: None."""
     url = (url or "").strip()
-    if not url:
+    if not url or any(ch.isspace() or ord(ch) < 0x20 or ch == "\x7f" for ch in url):
         return None
     try:
         parts = urlsplit(url)

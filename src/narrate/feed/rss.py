@@ -77,15 +77,15 @@ def validate_base_url(value: str | None) -> str:
     def bad(problem: str) -> FeedError:
         return FeedError(f"base URL {problem}: {value!r}")
 
-    try:
-        urlsplit(text.strip())
-    except ValueError:
-        raise bad("has an invalid host name") from None
-    if not is_http_url(text.strip()):
-        raise bad("must be an absolute http(s) URL")
     text = text.strip()
     if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in text):
         raise bad("must not contain spaces or control characters (write a space as %20)")
+    try:
+        urlsplit(text)
+    except ValueError:
+        raise bad("has an invalid host name") from None
+    if not is_http_url(text):
+        raise bad("must be an absolute http(s) URL")
     if "\\" in text:
         raise bad("must not contain a backslash")
     parts = urlsplit(text)
@@ -123,6 +123,9 @@ def validate_base_url(value: str | None) -> str:
 
 
 def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, and no white space or control character."""
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in value):
+        return False
     try:
         parts = urlsplit(value)
     except ValueError:  # e.g. a bracketed host that is no IPv6 address
