@@ -1,6 +1,6 @@
 """What runs on the Dask workers: the engine plugin, the item task, the probes.
 
-Imported only when a Dask executor runs (it needs the ``narrate[dask]`` extra).
+Imported only when a Dask executor runs (it needs the ``narrate-reviews[dask]`` extra).
 """
 
 from __future__ import annotations
