@@ -58,7 +58,7 @@ def test_sample_decodes_identically(encoded: bytes, codec: str) -> None:
 @pytest.mark.parametrize(
     ("text", "encoding"),
     [
-        ("Café crème.", "cp1252"),  # short: charset-normalizer alone says cp1006
+        ("Café crème.", "cp1252"),  # short: charset-normalizer said cp1006
         ("“Hi”", "cp1252"),
         ("naïve", "latin-1"),
         ("Café crème brûlée, naïve résumé — “quoted”…", "cp1252"),

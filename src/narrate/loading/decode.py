@@ -1,12 +1,30 @@
-"""Finding a review's encoding: bytes -> text, or a one-line ``InputError``."""
+"""Finding a review's encoding: bytes -> text, or a one-line ``InputError``.
+
+The order: an explicit ``--encoding`` wins. Then a byte-order mark, unless it lies
+(a UTF-16/32 mark over bytes that are UTF-8, or a UTF-8 mark over bytes that are
+not): a lying mark is dropped with a warning. Then BOM-less UTF-16 (by its NULs),
+strict UTF-8, UTF-8 with a few stray bytes, an HTML ``<meta charset>``, and last
+a guess among legacy code pages (:mod:`narrate.loading.guess`).
+
+Never silent mojibake: UTF-8 with a few invalid bytes is read as UTF-8, the stray
+bytes as cp1252 (where they almost always come from), and a warning names their
+byte offsets; a legacy guess that is not clearly right is refused::
+
+    <name>: cannot tell the encoding (it reads as <a> or <b>); name it with --encoding
+    <name>: not UTF-8, and no encoding narrate knows reads it cleanly; name it with --encoding
+"""
 
 from __future__ import annotations
 
 import codecs
 import logging
 import re
+import unicodedata
 
 from ..errors import InputError
+from .guess import guess_legacy
+
+GARBLED = 0.6  # a best legacy reading this bad (or none at all): not text
 
 log = logging.getLogger(__name__)
 
@@ -16,36 +34,6 @@ _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-# Detector answers that mean "some Latin-script single-byte code page": for these we
-# decode as cp1252 whenever cp1252 accepts the bytes (as browsers do for latin-1).
-_LATIN_FAMILY = frozenset(
-    {
-        "ascii",
-        "latin_1",
-        "iso8859_15",
-        "cp1252",
-        "cp1250",
-        "cp1254",
-        "cp1257",
-        "cp1258",
-        "cp437",
-        "cp850",
-        "cp852",
-        "cp858",
-        "cp775",
-        "mac_roman",
-        "mac_latin2",
-        "iso8859_2",
-        "iso8859_3",
-        "iso8859_4",
-        "iso8859_9",
-        "iso8859_10",
-        "iso8859_13",
-        "iso8859_14",
-        "iso8859_16",
-    }
 )
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -71,36 +59,6 @@ def _codec_name(encoding: str) -> str | None:
     return info.name
 
 
-def _plausible_cp1252(text: str) -> bool:
-    """Whether a cp1252 reading looks like Western text rather than mojibake.
-
-    Western European prose has a small share of non-ASCII letters (é, ñ, ö ...);
-    Cyrillic, Greek or Hebrew bytes read as cp1252 are nearly all accented letters.
-    """
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return True
-    non_ascii = sum(1 for c in letters if ord(c) > 0x7F)
-    return non_ascii / len(letters) <= 0.4
-
-
-_IN_WORD_OK = "\u2019\u2018\u02bc\u2010\u2011\u00b7"  # apostrophes, hyphens, l·l
-
-
-def _garbled(text: str) -> int:
-    """How many non-ASCII symbols sit inside words (``Za¿ó³æ``): a mojibake sign."""
-    text = text[:200_000]
-    return sum(
-        1
-        for prev, ch, nxt in zip(text, text[1:], text[2:], strict=False)
-        if ord(ch) > 0x7F
-        and not ch.isalpha()
-        and ch not in _IN_WORD_OK
-        and prev.isalpha()
-        and nxt.isalpha()
-    )
-
-
 def _utf16_without_bom(data: bytes) -> str | None:
     """Decode BOM-less UTF-16 when the NUL bytes sit where ASCII's high bytes would."""
     if len(data) < 4 or len(data) % 2:
@@ -120,36 +78,59 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None if "\x00" in text else text
 
 
-def _detect(data: bytes) -> tuple[str, str] | None:
-    """Guess a legacy encoding with charset-normalizer, preferring cp1252."""
-    from charset_normalizer import from_bytes
+def _not_unicode_text(text: str) -> bool:
+    """Private-use, unassigned or control characters: bytes read as UTF-16 that are not."""
+    return any(
+        unicodedata.category(ch) in ("Co", "Cn", "Cs") or (ch < " " and ch not in "\t\n\r\f")
+        for ch in text[:100_000]
+    )
 
+
+def _strict_utf8(data: bytes) -> str | None:
     try:
-        cp1252: str | None = data.decode("cp1252")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        cp1252 = None
+        return None
+    return None if "\x00" in text else text
 
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is not None:
-        guess = _codec_name(best.encoding) or best.encoding
-        text = str(best)
-        log.debug("charset-normalizer guessed %s (alternatives: %s)", guess, matches)
-        if cp1252 is None or text == cp1252:
-            return text, ("cp1252" if text == cp1252 else guess)
-        if guess in _LATIN_FAMILY:
-            # Both readings are Latin text; keep cp1252 unless it garbles words more
-            # (Polish "Zażółć" read as cp1252 is "Za¿ó³æ").
-            if _plausible_cp1252(cp1252) and _garbled(cp1252) <= _garbled(text):
-                return cp1252, "cp1252"
-            return text, guess
-        if _plausible_cp1252(cp1252):
-            # Short texts make the detector pick odd code pages (cp1006, cp1125, ...).
-            return cp1252, "cp1252"
-        return text, guess
-    if cp1252 is not None and _plausible_cp1252(cp1252):
-        return cp1252, "cp1252"
-    return None
+
+def _offsets(spans: list[tuple[int, int]], shift: int) -> str:
+    shown = ", ".join(str(a + shift) for a, _ in spans[:10])
+    return shown + (f" and {len(spans) - 10} more" if len(spans) > 10 else "")
+
+
+def _utf8_with_strays(data: bytes) -> tuple[str, list[tuple[int, int]]] | None:
+    """Mostly UTF-8 with a few invalid bytes: the text, the strays read as cp1252.
+
+    "Mostly" means at least as many valid multi-byte characters as invalid runs; a
+    legacy file has almost none (its high bytes rarely form UTF-8 sequences).
+    """
+    spans: list[tuple[int, int]] = []
+    parts: list[str] = []
+    pos = 0
+    valid = 0
+    view = memoryview(data)  # slices without copying: linear in the file's size
+    while pos < len(data):
+        try:
+            chunk = codecs.utf_8_decode(view[pos:], "strict", True)[0]
+        except UnicodeDecodeError as exc:
+            good = codecs.utf_8_decode(view[pos : pos + exc.start], "strict", True)[0]
+            bad = data[pos + exc.start : pos + exc.end]
+            if pos + exc.end == len(data) and "end of data" in exc.reason and len(bad) > 1:
+                bad = b""  # a character cut off at the end of the file: dropped
+            parts += [good, bad.decode("cp1252", errors="replace").replace("\ufffd", "")]
+            valid += sum(1 for ch in good if ord(ch) > 0x7F)
+            spans.append((pos + exc.start, pos + exc.end))
+            pos += exc.end
+            if len(spans) > valid + 1000:  # clearly not UTF-8: stop early
+                return None
+            continue
+        parts.append(chunk)
+        valid += sum(1 for ch in chunk if ord(ch) > 0x7F)
+        break
+    if not spans or valid < len(spans):
+        return None
+    return "".join(parts), spans
 
 
 def decode_bytes(
@@ -169,15 +150,35 @@ def decode_bytes(
             raise InputError(f"{name}: cannot be decoded as {shown}") from exc
         return text.removeprefix("\ufeff"), codec
 
+    shift = 0
     for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = data.decode(codec)
-            except UnicodeDecodeError:
-                break  # a BOM-like start, but not that encoding: treat as unmarked
-            if "\x00" in text:
-                raise _binary(name)
-            return text.removeprefix("\ufeff"), codec
+        if not data.startswith(bom):
+            continue
+        rest = data[len(bom) :]
+        as_utf8 = _strict_utf8(rest) if codec != "utf-8-sig" else None
+        if as_utf8 is not None:  # a UTF-16/32 mark over UTF-8 text: the mark lies
+            log.warning(
+                "%s: starts with a %s byte-order mark, but the text is UTF-8: the mark is ignored",
+                name,
+                codec.upper(),
+            )
+            return as_utf8, "utf-8"
+        try:
+            text = data.decode(codec)
+            if codec != "utf-8-sig" and _not_unicode_text(text):
+                raise UnicodeDecodeError(codec, data, 0, len(data), "private or unassigned")
+        except UnicodeDecodeError:
+            log.warning(
+                "%s: starts with a %s byte-order mark, but is not %s: the mark is ignored",
+                name,
+                "UTF-8" if codec == "utf-8-sig" else codec.upper(),
+                "UTF-8" if codec == "utf-8-sig" else codec.upper(),
+            )
+            data, shift = rest, len(bom)
+            break
+        if "\x00" in text:
+            raise _binary(name)
+        return text.removeprefix("\ufeff"), codec
 
     if b"\x00" in data:
         text16 = _utf16_without_bom(data)
@@ -189,6 +190,20 @@ def decode_bytes(
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+
+    mostly = _utf8_with_strays(data)
+    if mostly is not None:
+        text, spans = mostly
+        count = sum(b - a for a, b in spans)
+        log.warning(
+            "%s: not valid UTF-8 at byte%s %s: read %s as cp1252 (name the encoding "
+            "with --encoding if that is wrong)",
+            name,
+            "s" if len(spans) > 1 else "",
+            _offsets(spans, shift),
+            "that byte" if count == 1 else "those bytes",
+        )
+        return text, "utf-8"
 
     if fmt == "html":
         found = _META_CHARSET.search(data[:4096])
@@ -202,9 +217,18 @@ def decode_bytes(
                 except ValueError:  # UnicodeError, also the bare one of idna or undefined
                     log.debug("%s: declared charset %s does not fit", name, codec)
 
-    detected = _detect(data)
-    if detected is None:
+    guess = guess_legacy(data)
+    if guess.text is not None and guess.codec is not None:
+        log.debug("%s: decoded as %s", name, guess.codec)
+        return guess.text, guess.codec
+    if guess.unsure:
+        options = " or ".join(", ".join(guess.unsure).rsplit(", ", 1))
+        raise InputError(
+            f"{name}: cannot tell the encoding (it reads as {options}); name it with --encoding"
+        )
+    if guess.score is None or guess.score > GARBLED:
         raise _binary(name)
-    text, codec = detected
-    log.debug("%s: decoded as %s", name, codec)
-    return text, codec
+    raise InputError(
+        f"{name}: not UTF-8, and no encoding narrate knows reads it cleanly; "
+        "name it with --encoding"
+    )
