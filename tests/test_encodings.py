@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from narrate.cli import cli
 from narrate.errors import InputError
@@ -137,8 +139,7 @@ def test_shift_jis_is_not_read_as_korean() -> None:
             assert decode_bytes(text.encode("shift_jis"), "x") == (text, "cp932")
         except InputError as exc:
             assert str(exc) == (
-                "x: cannot tell the encoding (it reads as cp932 or cp949); "
-                "name it with --encoding"
+                "x: cannot tell the encoding (it reads as cp932 or cp949); name it with --encoding"
             )
             refused.append(text)
     assert refused == ["東京物語", "カメラ"]  # four characters: clean Hangul too
@@ -291,3 +292,50 @@ def test_a_legacy_file_is_not_taken_for_utf8_with_strays(caplog: pytest.LogCaptu
     with caplog.at_level(logging.WARNING, logger="narrate"):
         assert decode_bytes(data, "x.txt") == (TEXTS["fr"], "cp1252")
     assert caplog.messages == []
+
+
+# ------------------------------------------------- property: strays in any UTF-8 text
+
+ACCENTED = "éèàçüöñßœ€“”’—"
+STRAY = [b for b in range(0xC0, 0x100) if b not in (0xD7, 0xF7)]  # cp1252 letters
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="abcdefghij" + ACCENTED, min_size=1, max_size=8), min_size=3, max_size=30
+    ),
+    st.data(),
+)
+def test_stray_cp1252_letters_in_utf8_text_are_read_and_named(words: list[str], data) -> None:
+    """Any UTF-8 text with a few cp1252 letters put between its words: every word is
+    read exactly, each stray as its cp1252 letter, and the warning names each offset."""
+    accented = sum(1 for w in words for ch in w if ch in ACCENTED)
+    k = data.draw(st.integers(1, max(1, min(3, accented))))
+    spots = sorted(data.draw(st.lists(st.integers(0, len(words)), min_size=k, max_size=k)))
+    raw = b""
+    text = ""
+    offsets = []
+    for i, word in enumerate(words + [""]):
+        while spots and spots[0] == i:
+            spots.pop(0)
+            stray = data.draw(st.sampled_from(STRAY))
+            offsets.append(len(raw))
+            raw += bytes([stray]) + b" "
+            text += bytes([stray]).decode("cp1252") + " "
+        raw += word.encode() + (b" " if word else b"")
+        text += word + (" " if word else "")
+    if accented < k:  # too few real UTF-8 characters: then it may be read as legacy
+        return
+    logs: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logs.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("narrate")
+    logger.addHandler(handler)
+    try:
+        assert decode_bytes(raw, "x.txt") == (text, "utf-8")
+    finally:
+        logger.removeHandler(handler)
+    shown = ", ".join(str(o) for o in offsets)
+    assert len(logs) == 1
+    assert f"not valid UTF-8 at byte{'s' if len(offsets) > 1 else ''} {shown}:" in logs[0]
