@@ -309,3 +309,21 @@ def test_read_one_200000_character_paragraph(tmp_path: Path, monkeypatch) -> Non
     assert len(cues) >= len(sentences) - 1
     assert " ".join(c.content for c in cues) == " ".join(paragraph.split())
     assert round(cues[-1].end.total_seconds() * 1000) < round(chapter.end * 1000)
+
+
+def test_a_limit_only_the_real_times_pass_is_an_error_not_a_traceback(
+    tmp_path: Path, tone_review: Path, clip_store, monkeypatch
+) -> None:
+    """The plan's times are lower bounds: past the check before synthesis, the tag's own
+    check still turns a limit into one error line, and no MP3 is left."""
+    import narrate.tags.limits as limits
+    from narrate.segment import load_document
+
+    settings = Settings(voice=VoiceSettings(engine="tone"))
+    doc = load_document(tone_review, settings)
+    monkeypatch.setattr(limits, "MAX_MS", 4500)  # the silences: 3.85 s; the audio: more
+    calls = ToneEngine.calls
+    with pytest.raises(InputError, match=r"review\.txt: the audio would last at least 0\.0 days"):
+        narrate(doc, tmp_path / "out" / "r.mp3", settings, store=clip_store)
+    assert ToneEngine.calls == calls + 6  # refused after synthesis, by the tag's own check
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

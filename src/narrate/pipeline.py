@@ -182,7 +182,10 @@ def narrate(
             tags = tag_data(
                 doc, output, settings, tl, engine, fingerprint=fingerprint, source=source
             )
-            write_tags(tmp, tags, settings.tags.id3_version)
+            try:
+                write_tags(tmp, tags, settings.tags.id3_version)
+            except ValueError as exc:  # the real times passed a limit the plan could not see
+                raise InputError(f"{doc.source or doc.title}: {exc}") from None
             # Side files land before the MP3 does: a failure leaves no MP3 without them.
             side = write_side_files(output, tl, settings, tags.title)
     finally:
