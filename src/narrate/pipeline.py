@@ -20,7 +20,7 @@ from . import __version__
 from .assemble import Piece, lay_out, pcm_stream, planned_timeline, timeline
 from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
 from .clips import Clip, ClipStore, render_clip
-from .encode import encode_mp3, ffmpeg_path
+from .encode import encode_mp3, expected_samples, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
 from .lametag import fix_lame_crc
@@ -176,7 +176,8 @@ def narrate(
 
         with atomic_path(output) as tmp:
             # Synthesis feeds the encoder as it goes: ffmpeg works while the engine speaks.
-            encode_mp3(stream(), rate, tmp, settings.audio, name=output.name)
+            encode_mp3(stream(), rate, tmp, settings.audio, name=output.name,
+                       expected_samples=expected_length(doc, settings, rate))  # fmt: skip
             fix_lame_crc(tmp)  # ffmpeg's LAME tag CRC is wrong for mono frames
             tl = timeline(doc, pieces, rate)
             tags = tag_data(
@@ -235,6 +236,19 @@ def input_paths(doc: Document, settings: Settings) -> list[Path]:
     named = [doc.source if doc.source not in ("", "-", "<stdin>") else None,
              settings.text.lexicon, settings.tags.cover]  # fmt: skip
     return [Path(p) for p in named if p]
+
+
+def expected_length(doc: Document, settings: Settings, rate: int) -> int:
+    """About how many samples at ``rate`` narrating ``doc`` takes (sizes the encoder's parts)."""
+    sentences = [s for seg in doc.segments for s in seg.sentences]
+    return expected_samples(
+        sum(len(s.speech.split()) for s in sentences),
+        sum(1 for seg in doc.segments if seg.sentences),
+        len(sentences),
+        settings.voice.rate,
+        rate,
+        settings.audio,
+    )
 
 
 def check_output(output: Path, settings: Settings, inputs: Iterable[Path] = ()) -> None:

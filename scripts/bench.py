@@ -1,0 +1,543 @@
+#!/usr/bin/env python3
+"""Benchmark narrate against the raw pipeline and the tutorial pipeline, on this machine.
+
+Run with the project's venv python (``scripts/bootstrap.sh --dev`` installs psutil)::
+
+    .venv/bin/python scripts/bench.py            # every case; writes docs/benchmarks.md
+    .venv/bin/python scripts/bench.py --quick    # a subset in under a minute; prints only
+    .venv/bin/python scripts/bench.py --cases x1,x20 --write   # re-measure some cases
+
+Inputs are built from the shipped sample review: ``xN`` is the sample N times over as
+one review, every copy's sentences made distinct (so the clip cache cannot help), and
+every narrate run starts with an empty clip cache of its own. Baselines, writing the
+same output format (mono 44.1 kHz CBR MP3 at 96 kbit/s):
+
+* raw: ``espeak-ng -f T --stdout | ffmpeg -i - -ac 1 -ar 44100 -c:a libmp3lame -b:a 96k``;
+  for a batch, the raw pipeline run on each review one after another;
+* tutorial: the pipeline tutorials teach, pyttsx3 per paragraph plus pydub ``+=``,
+  with the one wait that pyttsx3 2.99 needs so that it does not crash.
+
+narrate and its baselines alternate, round by round; the report gives the median time
+of each, the median of the round-by-round ratios (and each ratio), and the peak memory
+of the whole process tree (narrate or the shell, with every ffmpeg, espeak-ng and
+worker under it), summed over the tree at each moment and sampled every 20 ms.
+Results are kept in docs/benchmarks.json, so a run of some cases updates only theirs;
+docs/benchmarks.md and the README's table are written from that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "src" / "narrate" / "data" / "pain-and-glory.txt"
+DOCS = ROOT / "docs"
+RESULTS = DOCS / "benchmarks.json"
+MARKDOWN = DOCS / "benchmarks.md"
+README = ROOT / "README.md"
+README_START = "<!-- bench:start (written by scripts/bench.py) -->"
+README_END = "<!-- bench:end -->"
+SAMPLE_EVERY = 0.02  # seconds between memory samples of the process tree
+MP3_ARGS = "-ac 1 -ar 44100 -c:a libmp3lame -b:a 96k"
+
+TUTORIAL = '''\
+import os, sys, threading
+import pyttsx3
+from pydub import AudioSegment
+
+text = open(sys.argv[1], encoding="utf-8").read()
+paragraphs = [p.strip() for p in text.split("\\n\\n") if p.strip()]
+engine = pyttsx3.init()
+done = threading.Event()
+engine.connect("finished-utterance", lambda name, completed: done.set())
+audio = AudioSegment.silent(duration=500)
+for i, paragraph in enumerate(paragraphs):
+    name = f"{sys.argv[2]}.{i}.wav"
+    done.clear()
+    engine.save_to_file(paragraph, name)
+    engine.runAndWait()
+    done.wait()  # pyttsx3 2.99: runAndWait() can return before the file exists
+    audio += AudioSegment.from_wav(name) + AudioSegment.silent(duration=800)
+    os.remove(name)
+audio.export(sys.argv[2], format="mp3", bitrate="96k", parameters=["-ac", "1", "-ar", "44100"])
+'''
+
+
+# -- measuring -------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mib: float
+    ok: bool = True
+    error: str = ""
+
+
+def tree_rss(proc: object) -> int:
+    """Bytes resident in ``proc`` and all its descendants right now."""
+    import psutil
+
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]  # type: ignore[attr-defined]
+    except psutil.Error:
+        return 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):  # it ended between listing and sampling
+            total += p.memory_info().rss
+    return total
+
+
+def measure(cmd: Sequence[str] | str, *, shell: bool = False, cwd: Path | None = None) -> Run:
+    """Wall time of ``cmd`` and the peak RSS of its whole process tree."""
+    import psutil
+
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, shell=shell, cwd=cwd, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=err,
+        )  # fmt: skip
+        ps = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(ps))
+            time.sleep(SAMPLE_EVERY)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            err.seek(0)
+            lines = err.read().decode("utf-8", "replace").strip().splitlines() or ["?"]
+            return Run(seconds, peak / 2**20, ok=False, error=lines[-1][:200])
+    return Run(seconds, peak / 2**20)
+
+
+def measure_seq(cmds: Sequence[str]) -> Run:
+    """Several shell commands one after another, as one run (the raw batch baseline)."""
+    total, peak = 0.0, 0.0
+    for cmd in cmds:
+        r = measure(cmd, shell=True)
+        if not r.ok:
+            return Run(total + r.seconds, max(peak, r.peak_mib), ok=False, error=r.error)
+        total += r.seconds
+        peak = max(peak, r.peak_mib)
+    return Run(total, peak)
+
+
+# -- inputs ----------------------------------------------------------------------------
+
+
+def sample_text() -> str:
+    return SAMPLE.read_text(encoding="utf-8").strip()
+
+
+def distinct(text: str, tag: str) -> str:
+    """``text`` with every sentence changed by ``tag``: no clip of it is in any cache."""
+    return re.sub(r"([.!?])(\s|$)", rf" ({tag})\1\2", text)
+
+
+def repeated(copies: int) -> str:
+    """The sample ``copies`` times over as one review, every copy's sentences distinct."""
+    s = sample_text()
+    return "\n\n".join([s] + [distinct(s, f"take {i}") for i in range(2, copies + 1)]) + "\n"
+
+
+def make_reviews(folder: Path, count: int) -> list[Path]:
+    """``count`` reviews of the sample's paragraphs, shuffled, every sentence unique."""
+    paragraphs = [p for p in sample_text().split("\n\n")[1:] if p.strip()]  # no title line
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        order = paragraphs[:]
+        random.Random(i).shuffle(order)
+        body = "\n\n".join(distinct(p, f"review {i + 1}") for p in order)
+        path = folder / f"review-{i + 1:02d}.txt"
+        path.write_text(f"Benchmark Review Number {i + 1}\n\n{body}\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def words(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").split())
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def narrate_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "narrate", "-q", *args]
+
+
+def raw_cmd(text: Path, out: Path) -> str:
+    t, o = shlex.quote(str(text)), shlex.quote(str(out))
+    return f"espeak-ng -f {t} --stdout | ffmpeg -v error -y -i - {MP3_ARGS} {o}"
+
+
+def piper_available() -> bool:
+    try:
+        from narrate.engines import ENGINES
+    except ImportError:
+        return False
+    return "piper" in ENGINES
+
+
+# -- cases -----------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    label: str
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self) -> float | None:
+        ok = [r.seconds for r in self.runs if r.ok]
+        return statistics.median(ok) if ok else None
+
+    def peak(self) -> float | None:
+        ok = [r.peak_mib for r in self.runs if r.ok]
+        return max(ok) if ok else None
+
+
+@dataclass
+class Result:
+    case: str
+    job: str
+    words: int
+    narrate: Series
+    baselines: list[Series]
+    measured: str = ""
+    note: str = ""
+
+
+def alternate(rounds: int, steps: Sequence[tuple[Series, Callable[[int], Run]]]) -> None:
+    """Run each step once per round, in order, so that load changes hit all alike."""
+    for i in range(rounds):
+        for series, step in steps:
+            r = step(i)
+            series.runs.append(r)
+            status = "" if r.ok else f"  FAILED: {r.error}"
+            print(
+                f"    {series.label:<34} round {i + 1}: {r.seconds:7.2f} s "
+                f"{r.peak_mib:6.0f} MiB{status}",
+                file=sys.stderr,
+            )
+
+
+def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: str) -> Result:
+    text = work / f"x{copies}.txt"
+    text.write_text(repeated(copies), encoding="utf-8")
+    nar = Series(f"narrate read --engine {engine}")
+    steps: list[tuple[Series, Callable[[int], Run]]] = []
+
+    def run_narrate(i: int) -> Run:
+        cache = work / f"cache-{engine}-{copies}-{i}"  # empty: nothing comes from a cache
+        r = measure(narrate_cmd("read", str(text), "-o", str(work / "n.mp3"),
+                                "--engine", engine, "--cache-dir", str(cache)))  # fmt: skip
+        shutil.rmtree(cache, ignore_errors=True)
+        return r
+
+    steps.append((nar, run_narrate))
+    bases = []
+    if engine == "pyttsx3":
+        raw = Series("espeak-ng | ffmpeg")
+        steps.append((raw, lambda i: measure(raw_cmd(text, work / "raw.mp3"), shell=True)))
+        bases.append(raw)
+    if tutorial:
+        script = work / "tutorial.py"
+        script.write_text(TUTORIAL, encoding="utf-8")
+        tut = Series("pyttsx3 + pydub += (tutorial)")
+        out = str(work / "tut.mp3")
+        steps.append((tut, lambda i: measure([sys.executable, str(script), str(text), out])))
+        bases.append(tut)
+    alternate(rounds, steps)
+    job = f"read, x{copies} ({words(text):,} words)" + ("" if engine == "pyttsx3" else ", Piper")
+    return Result(f"x{copies}" + ("" if engine == "pyttsx3" else f"-{engine}"), job,
+                  words(text), nar, bases)  # fmt: skip
+
+
+def case_batch(work: Path, count: int, rounds: int, jobs: int = 2) -> Result:
+    src = work / f"batch{count}"
+    paths = make_reviews(src, count)
+    nar = Series(f"narrate batch --jobs {jobs}")
+    raw = Series("espeak-ng | ffmpeg, one after another")
+
+    def run_narrate(i: int) -> Run:
+        cache, out = work / f"bcache{i}", work / f"bout{i}"
+        r = measure(narrate_cmd("batch", str(src), "--jobs", str(jobs), "--out-dir", str(out),
+                                "--cache-dir", str(cache)))  # fmt: skip
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        return r
+
+    def run_raw(i: int) -> Run:
+        out = work / "braw"
+        out.mkdir(exist_ok=True)
+        return measure_seq([raw_cmd(p, out / f"{p.stem}.mp3") for p in paths])
+
+    alternate(rounds, [(nar, run_narrate), (raw, run_raw)])
+    total = sum(words(p) for p in paths)
+    return Result(f"batch{count}", f"batch of {count} reviews ({total:,} words)", total, nar, [raw])
+
+
+def case_noop(work: Path, count: int, rounds: int, jobs: int = 2) -> Result:
+    src = work / f"noop{count}"
+    make_reviews(src, count)
+    cache, out = work / "ncache", work / "nout"
+    args = narrate_cmd("batch", str(src), "--jobs", str(jobs), "--out-dir", str(out),
+                       "--cache-dir", str(cache))  # fmt: skip
+    first = measure(args)
+    print(f"    (first run of the {count}-review batch: {first.seconds:.1f} s)", file=sys.stderr)
+    nar = Series(f"narrate batch --jobs {jobs}, nothing to do")
+    alternate(rounds, [(nar, lambda i: measure(args) if first.ok else first)])
+    total = sum(words(p) for p in src.glob("*.txt"))
+    return Result(f"noop{count}", f"no-op rerun of a {count}-review batch", total, nar, [])
+
+
+# -- report ----------------------------------------------------------------------------
+
+
+def ratios(res: Result, base: Series) -> list[float]:
+    return [
+        a.seconds / b.seconds
+        for a, b in zip(res.narrate.runs, base.runs, strict=False)
+        if a.ok and b.ok
+    ]
+
+
+def fmt_s(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f} s"
+
+
+def fmt_mib(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0f} MiB"
+
+
+def cell(label: str) -> str:
+    return label.replace("|", "\\|")
+
+
+def table_rows(results: Sequence[Result]) -> list[str]:
+    head = [
+        "| job | baseline | baseline | narrate | ratio (median of rounds) | rounds' ratios "
+        "| peak RSS, narrate tree | peak RSS, baseline tree |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |",
+    ]
+    rows = []
+    for res in results:
+        n = res.narrate
+        failed = [r.error for r in n.runs if not r.ok]
+        nar = fmt_s(n.median()) if not failed else f"failed: {failed[0]}"
+        if not res.baselines:
+            rows.append(f"| {res.job} | | | {nar} | | | {fmt_mib(n.peak())} | |")
+        for base in res.baselines:
+            rs = ratios(res, base)
+            ratio = f"{statistics.median(rs):.2f}×" if rs else "—"
+            each = ", ".join(f"{r:.2f}" for r in rs)
+            rows.append(
+                f"| {res.job} | {cell(base.label)} | {fmt_s(base.median())} | {nar} | {ratio} "
+                f"| {each} | {fmt_mib(n.peak())} | {fmt_mib(base.peak())} |"
+            )
+    return head + rows
+
+
+def scaling_line(by_case: dict[str, Result]) -> str:
+    a, b = by_case.get("x20"), by_case.get("x200")
+    if not (a and b and a.narrate.median() and b.narrate.median()):
+        return ""
+    line = f"x200 / x20 time: narrate {b.narrate.median() / a.narrate.median():.2f}"
+    ra, rb = a.baselines[0].median() if a.baselines else None, None
+    if b.baselines:
+        rb = b.baselines[0].median()
+    if ra and rb:
+        line += f", raw pipeline {rb / ra:.2f}"
+    return line + " (10 is linear)."
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    py = platform.python_version()
+    return f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), Python {py}"
+
+
+def load_results() -> dict[str, Result]:
+    if not RESULTS.exists():
+        return {}
+    out = {}
+    for case, d in json.loads(RESULTS.read_text(encoding="utf-8")).items():
+        def series(s: dict) -> Series:
+            return Series(s["label"], [Run(**r) for r in s["runs"]])
+
+        out[case] = Result(d["case"], d["job"], d["words"], series(d["narrate"]),
+                           [series(b) for b in d["baselines"]], d.get("measured", ""),
+                           d.get("note", ""))  # fmt: skip
+    return out
+
+
+ORDER = ["x1", "x20", "x200", "batch20", "noop50", "x1-piper", "x20-piper"]
+
+
+def ordered(by_case: dict[str, Result]) -> list[Result]:
+    return sorted(by_case.values(), key=lambda r: (ORDER + [r.case]).index(r.case))
+
+
+def markdown(by_case: dict[str, Result]) -> str:
+    measured = sorted({r.measured for r in by_case.values() if r.measured})
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `scripts/bench.py` (do not edit by hand; rerun it). Every narrate run "
+        "starts with an empty clip cache, and every copy of the sample review has its "
+        "own sentences, so nothing comes from the cache. narrate and its baselines run "
+        "alternately, round by round; a ratio below 1 means narrate is faster. Peak RSS "
+        "is the whole process tree (narrate or the shell, with every ffmpeg, espeak-ng "
+        "and worker), summed at each moment.",
+        "",
+        f"Machine: {machine()}. Measured: {', '.join(measured) or '?'}.",
+        "",
+        *table_rows(ordered(by_case)),
+        "",
+    ]
+    scale = scaling_line(by_case)
+    if scale:
+        lines += [scale, ""]
+    notes = [f"- {r.job}: {r.note}" for r in ordered(by_case) if r.note]
+    if notes:
+        lines += ["Notes:", "", *notes, ""]
+    lines += [
+        "Baselines: raw is `espeak-ng -f T --stdout | ffmpeg -i - " + MP3_ARGS + " out.mp3` "
+        "(for a batch, once per review, one after another); the tutorial pipeline is "
+        "pyttsx3's `save_to_file` per paragraph joined with pydub `+=` and exported by "
+        "pydub (the script is `TUTORIAL` in scripts/bench.py).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def readme_table(by_case: dict[str, Result]) -> str:
+    lines = [
+        "| job | baseline | baseline | narrate | ratio | peak RSS (narrate tree) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for res in ordered(by_case):
+        n = res.narrate
+        failed = [r.error for r in n.runs if not r.ok]
+        nar = fmt_s(n.median()) if not failed else "failed"
+        if not res.baselines:
+            lines.append(f"| {res.job} | | | {nar} | | {fmt_mib(n.peak())} |")
+        for base in res.baselines:
+            rs = ratios(res, base)
+            ratio = f"{statistics.median(rs):.2f}×" if rs else "—"
+            lines.append(f"| {res.job} | {cell(base.label)} | {fmt_s(base.median())} | {nar} "
+                         f"| {ratio} | {fmt_mib(n.peak())} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def write_readme(table: str) -> bool:
+    text = README.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    README.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}", encoding="utf-8")
+    return True
+
+
+# -- main ------------------------------------------------------------------------------
+
+
+def plan(args: argparse.Namespace) -> list[str]:
+    if args.cases:
+        return [c.strip() for c in args.cases.split(",") if c.strip()]
+    if args.quick:
+        return ["x1"]
+    cases = ["x1", "x20", "x200", "batch20", "noop50"]
+    if piper_available():
+        cases += ["x1-piper", "x20-piper"]
+    return cases
+
+
+def run_case(case: str, work: Path, args: argparse.Namespace) -> Result:
+    quick = args.quick
+    if m := re.fullmatch(r"x(\d+)(?:-(\w+))?", case):
+        copies, engine = int(m.group(1)), m.group(2) or "pyttsx3"
+        default = 1 if copies >= 100 else (3 if copies >= 10 else 5)
+        rounds = args.rounds or (2 if quick else default)
+        return case_read(work, copies, rounds, tutorial=copies <= 20 and engine == "pyttsx3",
+                         engine=engine)  # fmt: skip
+    if m := re.fullmatch(r"batch(\d+)", case):
+        return case_batch(work, int(m.group(1)), args.rounds or 2)
+    if m := re.fullmatch(r"noop(\d+)", case):
+        return case_noop(work, int(m.group(1)), args.rounds or (2 if quick else 3))
+    sys.exit(f"unknown case {case!r} (x<N>, x<N>-<engine>, batch<N>, noop<N>)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a subset in under a minute; prints only")
+    ap.add_argument("--cases", help="comma-separated: x1,x20,x200,batch20,noop50,x1-piper,...")
+    ap.add_argument("--rounds", type=int, help="rounds per case [default: by input size]")
+    ap.add_argument("--write", action="store_true",
+                    help="update docs/ and README even with --quick or --cases")  # fmt: skip
+    args = ap.parse_args()
+    for tool in ("espeak-ng", "ffmpeg"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found: run scripts/bootstrap.sh first")
+    try:
+        import psutil  # noqa: F401
+    except ImportError:
+        sys.exit("psutil is needed: scripts/bootstrap.sh --dev (or pip install psutil)")
+    cases = plan(args)
+    write = args.write or not (args.quick or args.cases)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    fresh: dict[str, Result] = {}
+    with tempfile.TemporaryDirectory(prefix="narrate-bench-") as tmp:
+        for case in cases:
+            if case.endswith("-piper") and not piper_available():
+                print(f"{case}: skipped (no piper engine in this narrate)", file=sys.stderr)
+                continue
+            print(f"{case}:", file=sys.stderr)
+            work = Path(tmp) / case
+            work.mkdir()
+            res = run_case(case, work, args)
+            res.measured = stamp
+            fresh[res.case] = res
+            shutil.rmtree(work, ignore_errors=True)
+    print("\n".join(table_rows(ordered(fresh))))
+    if scaling_line(fresh):
+        print(scaling_line(fresh))
+    if write:
+        merged = {**load_results(), **fresh}
+        DOCS.mkdir(exist_ok=True)
+        data = {k: asdict(v) for k, v in merged.items()}
+        RESULTS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        MARKDOWN.write_text(markdown(merged), encoding="utf-8")
+        where = "docs/benchmarks.md" + (" and README.md" if write_readme(readme_table(merged))
+                                        else "")  # fmt: skip
+        print(f"wrote {where}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
