@@ -5,9 +5,10 @@ The stages, each with one gate that turns trouble into a one-line ``InputError``
 1. :func:`read_bytes` reads the file (or stdin). Errors name the file: ``no such
    file``, ``is a directory, not a file``, ``permission denied``, ``file is empty``.
 2. :func:`decode_bytes` finds the encoding: an explicit ``TextSettings.encoding``
-   wins; otherwise a byte-order mark (UTF-8/16/32), then strict UTF-8, then (for
-   HTML) a ``<meta charset>``, then charset-normalizer with a bias towards cp1252,
-   which is what legacy Western text almost always is (see :func:`_detect`).
+   wins; otherwise a byte-order mark that does not lie (UTF-8/16/32), strict UTF-8,
+   UTF-8 with a few stray bytes (warned, with their offsets), an HTML ``<meta
+   charset>``, then a guess among legacy code pages that refuses to guess when
+   unsure (see :mod:`narrate.loading.decode` and :mod:`narrate.loading.guess`).
 3. :func:`extract_blocks` turns text into :class:`Block` s for the format (txt, md,
    html). Display text keeps the original characters; runs of ASCII whitespace and
    line breaks are joined into one space, and control characters other than
@@ -127,6 +128,8 @@ def load_text(
         <name>: looks like a binary file, not text
         <name>: unknown encoding '<enc>'
         <name>: cannot be decoded as <enc>
+        <name>: cannot tell the encoding (it reads as <a> or <b>); name it with --encoding
+        <name>: not UTF-8, and no encoding narrate knows reads it cleanly; name it with ...
         <name>: file contains only whitespace
         <name>: unknown format '<fmt>' (expected txt, md or html)
         <name>: no readable text
