@@ -127,7 +127,9 @@ def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
     except OSError as exc:
         if debug:
             raise
-        if isinstance(exc, StdoutError):
+        if isinstance(exc, StdoutError) or (
+            isinstance(exc, BrokenPipeError) and exc.filename is None
+        ):  # a write to stdout that did not pass the guard (click caches its stream)
             stdout_failed(exc)
         fail(describe_os_error(exc))
     except MemoryError:
