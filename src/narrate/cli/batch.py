@@ -10,7 +10,7 @@ import click
 
 from ..settings import Settings
 from .app import cli
-from .format import minutes
+from .format import minutes, plural
 from .options import DEFAULT_OUT_DIR, narration_options
 from .progress import batch_progress
 
@@ -37,8 +37,8 @@ def format_summary(result: BatchResult) -> str:
         detail = r.reason if r.status == FAILED else f"{r.output}  ({minutes(r.duration)})"
         rows.append(f"{r.status:<10}  {r.source:<{width}}  {detail}")
     rows.append(
-        f"{len(result.items)} items: {result.count(OK)} ok, {result.count(UP_TO_DATE)} up to "
-        f"date, {result.count(FAILED)} failed; {result.audio_seconds / 60:.1f} min of audio "
+        f"{plural(len(result.items), 'item')}: {result.count(OK)} ok, "
+        f"{result.count(UP_TO_DATE)} up to date, {result.count(FAILED)} failed; {result.audio_seconds / 60:.1f} min of audio "
         f"in {minutes(result.elapsed)}"
     )
     return "\n".join(rows)
