@@ -124,9 +124,10 @@ def test_stdout_closed(tmp_path: Path, review: Path) -> None:
     assert (tmp_path / "r.mp3").is_file()
 
 
-@pytest.mark.parametrize("command", ["voices --engine tone --json", "plan big.txt --json", "config"])
+@pytest.mark.parametrize(
+    "command", ["voices --engine tone --json", "plan big.txt --json", "config"]
+)
 def test_stdout_pipe_closed_by_the_reader(tmp_path: Path, command: str) -> None:
-    # plan's JSON of 3,000 paragraphs is far more than a pipe buffer: the writes hit EPIPE
     paragraphs = (f"Paragraph {i} has words in it." for i in range(3000))
     (tmp_path / "big.txt").write_text("Big\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
     proc = subprocess.run(

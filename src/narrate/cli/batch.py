@@ -38,8 +38,8 @@ def format_summary(result: BatchResult) -> str:
         rows.append(f"{r.status:<10}  {r.source:<{width}}  {detail}")
     rows.append(
         f"{plural(len(result.items), 'item')}: {result.count(OK)} ok, "
-        f"{result.count(UP_TO_DATE)} up to date, {result.count(FAILED)} failed; {result.audio_seconds / 60:.1f} min of audio "
-        f"in {minutes(result.elapsed)}"
+        f"{result.count(UP_TO_DATE)} up to date, {result.count(FAILED)} failed; "
+        f"{result.audio_seconds / 60:.1f} min of audio in {minutes(result.elapsed)}"
     )
     return "\n".join(rows)
 
