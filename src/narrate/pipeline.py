@@ -11,7 +11,7 @@ import itertools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from slugify import slugify
@@ -24,9 +24,21 @@ from .encode import encode_mp3, expected_samples, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
 from .lametag import fix_lame_crc
+from .loudness import Delivery, deliver, measure_file, measure_pcm
 from .model import Document, Timeline
-from .settings import Settings
-from .tags import TagData, check_date, check_tag_data, guid_for_name, load_cover, write_tags
+from .settings import AudioSettings, Settings
+from .tags import (
+    TXXX_LRA,
+    TXXX_LUFS,
+    TXXX_PROFILE,
+    TXXX_TRUE_PEAK,
+    TagData,
+    check_date,
+    check_tag_data,
+    guid_for_name,
+    load_cover,
+    write_tags,
+)
 from .transcripts import chapters_from_timeline, chapters_json, to_srt, to_vtt
 
 log = logging.getLogger(__name__)
@@ -45,6 +57,7 @@ class NarrationResult:
     clips_synthesized: int
     clips_cached: int
     side_files: tuple[Path, ...] = ()
+    delivery: Delivery | None = None  # the loudness normalization, unless the profile has none
 
     @property
     def chapters(self) -> int:
@@ -175,14 +188,13 @@ def narrate(
                 yield from pcm_stream([piece], rate)
 
         with atomic_path(output) as tmp:
-            # Synthesis feeds the encoder as it goes: ffmpeg works while the engine speaks.
-            encode_mp3(stream(), rate, tmp, settings.audio, name=output.name,
-                       expected_samples=expected_length(doc, settings, rate))  # fmt: skip
-            fix_lame_crc(tmp)  # ffmpeg's LAME tag CRC is wrong for mono frames
+            delivery = encode_at_level(stream(), pieces, rate, tmp, settings.audio, output.name,
+                                       expected_length(doc, settings, rate))  # fmt: skip
             tl = timeline(doc, pieces, rate)
             tags = tag_data(
                 doc, output, settings, tl, engine, fingerprint=fingerprint, source=source
             )
+            tags = replace(tags, measured=measured_tags(settings.audio.profile, delivery))
             try:
                 write_tags(tmp, tags, settings.tags.id3_version)
             except ValueError as exc:  # the real times passed a limit the plan could not see
@@ -210,6 +222,7 @@ def narrate(
         clips_synthesized=synthesized,
         clips_cached=len(used) - synthesized,
         side_files=side,
+        delivery=delivery,
     )
 
 
@@ -225,6 +238,45 @@ def check_tag_room(doc: Document, output: Path, settings: Settings, cover_bytes:
         check_tag_data(tag_data(doc, output, settings, planned, None), cover_bytes)
     except ValueError as exc:
         raise InputError(f"{doc.source or doc.title}: {exc}") from None
+
+
+def encode_at_level(
+    pcm: Iterator[bytes], pieces: list[Piece], rate: int, tmp: Path, audio: AudioSettings,
+    name: str, expected: int | None = None,
+) -> Delivery | None:  # fmt: skip
+    """Encode ``pcm`` into ``tmp``; with a loudness target, at that level.
+
+    Without a target, synthesis feeds the encoder as it goes: ffmpeg works while the
+    engine speaks. With one, the first pass (synthesis) only measures, filling
+    ``pieces``; the clips are then replayed from the cache through gain and limiter.
+    """
+    def encode(blocks: Iterable[bytes], samples: int | None = expected) -> None:
+        encode_mp3(blocks, rate, tmp, audio, name=name, expected_samples=samples)
+        fix_lame_crc(tmp)  # ffmpeg's LAME tag CRC is wrong for mono frames
+
+    if audio.loudness is None:
+        encode(pcm)
+        return None
+    source = measure_pcm(pcm, rate)
+    return deliver(
+        lambda: pcm_stream(pieces, rate),
+        rate,
+        audio.loudness,
+        source,
+        lambda blocks: encode(blocks, source.frames),  # now the length is known exactly
+        lambda: measure_file(tmp),
+    )
+
+
+def measured_tags(profile: str, delivery: Delivery | None) -> tuple[tuple[str, str], ...]:
+    """The TXXX frames that say how loud the MP3 is (measured on it) and under which profile."""
+    pairs = [(TXXX_PROFILE, profile)]
+    if delivery is not None:
+        m = delivery.measured
+        pairs += [(desc, f"{value:.1f}") for desc, value in (
+            (TXXX_LUFS, m.integrated), (TXXX_TRUE_PEAK, m.true_peak), (TXXX_LRA, m.lra))
+            if value is not None]  # fmt: skip
+    return tuple(pairs)
 
 
 NAME_MAX = 255  # bytes in one file name: ext4, APFS, NTFS and tmpfs alike

@@ -34,6 +34,15 @@ class TextSettings:
 
 
 @dataclass(frozen=True)
+class LoudnessTarget:
+    """What normalization aims at (see narrate.profiles, which sets it from a profile)."""
+
+    measure: str  # "lufs": integrated loudness (BS.1770); "rms": unweighted RMS, dBFS
+    level: float  # LUFS or dBFS
+    ceiling: float  # dBTP the limiter holds the PCM under, below the limit the MP3 must meet
+
+
+@dataclass(frozen=True)
 class AudioSettings:
     """Stitching and encoding."""
 
@@ -44,6 +53,8 @@ class AudioSettings:
     bitrate: str = "96k"
     sample_rate: int = 44100
     silence_threshold_db: float = -50.0  # trimming threshold, dBFS
+    profile: str = "draft"  # the delivery profile these settings come from (narrate.profiles)
+    loudness: LoudnessTarget | None = None  # None: the level the engine speaks at
 
 
 @dataclass(frozen=True)

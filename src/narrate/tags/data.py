@@ -16,6 +16,10 @@ TXXX_VOICE = "NARRATE_VOICE"
 TXXX_GUID = "PODCAST_GUID"
 TXXX_FINGERPRINT = "NARRATE_FINGERPRINT"  # what the MP3 was made from (narrate batch)
 TXXX_SOURCE = "NARRATE_SOURCE"  # which review it was made from (narrate batch)
+TXXX_PROFILE = "NARRATE_PROFILE"  # the delivery profile (narrate.profiles)
+TXXX_LUFS = "NARRATE_LOUDNESS_LUFS"  # integrated loudness, measured on the encoded MP3
+TXXX_TRUE_PEAK = "NARRATE_TRUE_PEAK_DBTP"
+TXXX_LRA = "NARRATE_LOUDNESS_RANGE_LU"
 
 _ONE = Decimal(1)
 _DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
@@ -94,6 +98,7 @@ class TagData:
     chapters: tuple[Chapter, ...] = ()
     fingerprint: str | None = None  # TXXX NARRATE_FINGERPRINT
     source: str | None = None  # TXXX NARRATE_SOURCE
+    measured: tuple[tuple[str, str], ...] = ()  # more TXXX frames (desc, value): loudness
 
 
 @dataclass(frozen=True)
@@ -121,3 +126,4 @@ class EpisodeTags:
     language: str | None = None  # TLAN
     fingerprint: str | None = None  # TXXX NARRATE_FINGERPRINT
     source: str | None = None  # TXXX NARRATE_SOURCE
+    txxx: tuple[tuple[str, str], ...] = ()  # every TXXX frame (desc, value)

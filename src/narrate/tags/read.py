@@ -129,6 +129,7 @@ def read_tags(mp3: Path) -> EpisodeTags:
         language=lang,
         fingerprint=txxx.get(TXXX_FINGERPRINT) or None,
         source=txxx.get(TXXX_SOURCE) or None,
+        txxx=tuple(txxx.items()),
     )
 
 

@@ -94,6 +94,7 @@ def _build(data: TagData, cover: tuple[bytes, str] | None, enc: Encoding) -> ID3
         (TXXX_GUID, data.guid),
         (TXXX_FINGERPRINT, data.fingerprint),
         (TXXX_SOURCE, data.source),
+        *data.measured,
     ):
         if value:
             tags.add(TXXX(encoding=enc, desc=desc, text=[value]))
