@@ -67,7 +67,7 @@ def _podcast(name: str, lufs: float, summary: str) -> Profile:
         tail=1.0,
         # The MP3 must stay under -1 dBTP: encoding raises inter-sample peaks, so the
         # limiter holds the PCM lower.
-        loudness=LoudnessTarget("lufs", lufs, ceiling=-2.0),
+        loudness=LoudnessTarget("lufs", lufs, ceiling=-1.5),
         lufs=(lufs - 1.0, lufs + 1.0),
         true_peak_max=-1.0,
     )
@@ -86,7 +86,7 @@ PROFILES: dict[str, Profile] = {
             channels=1,
             head=0.75,
             tail=2.0,
-            loudness=LoudnessTarget("rms", -21.0, ceiling=-4.0),
+            loudness=LoudnessTarget("rms", -21.0, ceiling=-3.5),
             rms=(-23.0, -18.0),
             peak_max=-3.0,
             noise_floor_max=-60.0,

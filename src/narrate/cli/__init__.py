@@ -6,7 +6,7 @@ errors become ``Error: ...`` lines. Importing this package registers every comma
 
 from __future__ import annotations
 
-from . import batch, cache, config, feed, inspect, read, voices  # noqa: F401 - registers commands
+from . import batch, cache, config, feed, inspect, profiles, read, voices  # noqa: F401
 from .app import cli
 from .gate import guarded_main
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..engines import ENGINES
+from ..profiles import DEFAULT_PROFILE, PROFILES, apply_profile
 from ..settings import (
     DEFAULT_ENGINE,
     AudioSettings,
@@ -57,6 +58,10 @@ def _template(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+    click.option("--profile", type=click.Choice(list(PROFILES)), default=DEFAULT_PROFILE,
+                 show_default=True,
+                 help="Delivery profile: loudness, bitrate, head and tail (see: narrate "
+                      "profiles). --bitrate, --head and --tail given explicitly win."),
     click.option("--engine", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE,
                  show_default=True, help="Text-to-speech engine."),
     click.option("--voice", help="Voice id or name (see: narrate voices)."),
@@ -116,7 +121,11 @@ def narration_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kw: Any) -> Any:
-        kw["settings"] = settings_from_options(kw)
+        ctx = click.get_current_context()
+        profile = kw.pop("profile")
+        explicit = {name for name in kw if ctx.get_parameter_source(name) not in
+                    (None, click.core.ParameterSource.DEFAULT)}  # fmt: skip
+        kw["settings"] = apply_profile(settings_from_options(kw), profile, explicit)
         return f(*args, **kw)
 
     for option in reversed(NARRATION_OPTIONS):

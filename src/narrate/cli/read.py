@@ -60,6 +60,8 @@ def read(ctx: click.Context, review: str | None, output: Path | None, title: str
             "tags": info,
             "side_files": [str(p) for p in result.side_files],
             "clips": {"synthesized": result.clips_synthesized, "cached": result.clips_cached},
+            "profile": settings.audio.profile,
+            "loudness": result.delivery.measured.as_dict() if result.delivery else None,
         }, ensure_ascii=False, indent=2))  # fmt: skip
     else:
         click.echo(str(result.output))
