@@ -1,0 +1,249 @@
+"""Loudness profiles: the limiter's guarantees, and the finished MP3 of every profile
+measured by ffmpeg's ebur128 filter directly (not through narrate.loudness)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from narrate.cli import cli
+from narrate.clips import ClipStore
+from narrate.loudness import LimiterStats, normalize, sliding_min, true_peaks
+from narrate.pipeline import narrate
+from narrate.profiles import PROFILES, apply_profile, get_profile
+from narrate.segment import load_document
+from narrate.settings import Settings, VoiceSettings
+from narrate.tags import read_tags
+
+SAMPLE = resources.files("narrate") / "data" / "pain-and-glory.txt"
+
+
+def ebur128(mp3: Path) -> dict[str, float]:
+    """Integrated loudness, LRA and true peak as ffmpeg's own filter reports them."""
+    err = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(mp3), "-af",
+         "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    summary = err[err.rindex("Summary:") :]
+
+    def num(label: str) -> float:
+        return float(re.search(rf"{label}:\s+(-?[\d.]+|-inf)", summary).group(1))
+
+    return {"I": num("I"), "LRA": num("LRA"), "TP": num("Peak")}
+
+
+def decode(mp3: Path, rate: int = 44100) -> np.ndarray:
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(mp3), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, "<i2").astype(np.float64) / 32768
+
+
+# ----------------------------------------------------------------------------- the limiter
+
+
+def _speechlike(seconds: float, seed: int, rate: int = 22050) -> np.ndarray:
+    """Noise bursts with sharp attacks and a crest factor like speech's, in [-1, 1]."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    envelope = np.repeat(rng.uniform(0.0, 1.0, n // 2000 + 1) ** 3, 2000)[:n]
+    voiced = np.convolve(rng.standard_normal(n), np.ones(4) / 2, mode="same")  # little above 4 kHz
+    return np.clip(0.25 * voiced * envelope, -1, 1)
+
+
+def _pcm(x: np.ndarray) -> bytes:
+    return np.clip(np.rint(x * 32768), -32768, 32767).astype("<i2").tobytes()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 70_000), min_size=1, max_size=6),
+    gain=st.floats(-12, 24),
+)
+def test_limiter_keeps_every_sample_in_place(sizes: list[int], gain: float) -> None:
+    """Whatever the blocks, exactly as many samples come out as go in."""
+    x = _speechlike(sum(sizes) / 22050 + 0.001, seed=len(sizes))[: sum(sizes)]
+    data = _pcm(x)
+    blocks, pos = [], 0
+    for n in sizes:
+        blocks.append(data[pos * 2 : (pos + n) * 2])
+        pos += n
+    out = b"".join(normalize(iter(blocks), 22050, gain, -1.5))
+    assert len(out) == len(data)
+
+
+def test_limiter_holds_true_peaks_under_the_ceiling() -> None:
+    x = _speechlike(6.0, seed=1)
+    stats = LimiterStats()
+    out = np.frombuffer(b"".join(normalize([_pcm(x)], 22050, 12.0, -2.0, stats)), "<i2") / 32768
+    assert stats.limited > 0 and stats.max_reduction_db > 3.0  # it had work to do
+    tp = 20 * np.log10(true_peaks(out).max())
+    assert tp <= -1.95
+    # ffmpeg's own true-peak meter (192 kHz) finds at most a little more: 4x oversampling
+    # misses a few tenths of a dB between samples, which the profiles' margins cover
+    wav = np.clip(np.rint(out * 32768), -32768, 32767).astype("<i2").tobytes()
+    err = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-f", "s16le", "-ar", "22050", "-ac", "1", "-i",
+         "pipe:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        input=wav, capture_output=True, check=True,
+    ).stderr.decode()  # fmt: skip
+    assert float(re.search(r"Peak:\s+(-?[\d.]+)", err[err.rindex("Summary:") :]).group(1)) <= -1.6
+    # where no peak is near the ceiling, it is just the gain
+    quiet = np.abs(x * 10 ** (12 / 20)) < 0.05
+    window_ok = sliding_min(quiet.astype(float), 2000) == 1.0
+    calm = np.flatnonzero(window_ok) + 1000
+    assert len(calm) > 1000
+    np.testing.assert_allclose(out[calm], np.rint(x[calm] * 32768 * 10 ** 0.6) / 32768,
+                               atol=2 / 32768)  # fmt: skip
+
+
+def test_limiter_gain_moves_smoothly() -> None:
+    """No step in the gain: it moves over >= 4 ms, so peaks are turned down, not clipped."""
+    rate = 22050
+    t = np.arange(rate) / rate
+    x = 0.1 * np.sin(2 * np.pi * 200 * t)
+    x[rate // 2 : rate // 2 + 50] *= 9.0  # one loud burst
+    out = np.frombuffer(b"".join(normalize([_pcm(x)], rate, 0.0, -6.0)), "<i2") / 32768
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(np.abs(x) > 0.02, out / x, np.nan)
+    g = g[~np.isnan(g)]
+    assert g.min() < 0.6  # it limited the burst
+    assert np.abs(np.diff(g)).max() < 0.1  # ... without a jump between neighbouring samples
+
+
+def test_sliding_min_matches_the_definition() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.uniform(size=1000)
+    for w in (1, 2, 7, 64, 1000):
+        expected = [a[j : j + w].min() for j in range(len(a) - w + 1)]
+        np.testing.assert_array_equal(sliding_min(a, w), expected)
+
+
+# ----------------------------------------------------------------------------- profiles
+
+
+def test_profiles_json_lists_every_profile() -> None:
+    result = CliRunner().invoke(cli, ["profiles", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["default"] == "podcast"
+    by_name = {p["name"]: p for p in data["profiles"]}
+    assert set(by_name) == {"podcast", "mono-19", "acx", "draft"}
+    assert by_name["podcast"]["lufs"] == [-17.0, -15.0]
+    assert by_name["podcast"]["true_peak_max"] == -1.0
+    assert by_name["mono-19"]["lufs"] == [-20.0, -18.0]
+    assert by_name["acx"]["bitrate"] == "192k" and by_name["acx"]["rms"] == [-23.0, -18.0]
+    assert by_name["acx"]["peak_max"] == -3.0 and by_name["acx"]["noise_floor_max"] == -60.0
+    assert by_name["acx"]["head_range"] == [0.5, 1.0] and by_name["acx"]["tail_range"] == [1, 5]
+    assert by_name["draft"]["loudness"] is None
+    text = CliRunner().invoke(cli, ["profiles"]).output
+    assert "podcast (default):" in text and "true peak <= -1 dBTP" in text
+
+
+def test_explicit_options_override_the_profile() -> None:
+    base = Settings()
+    acx = apply_profile(base, "acx")
+    assert (acx.audio.bitrate, acx.audio.head, acx.audio.tail) == ("192k", 0.75, 2.0)
+    mine = apply_profile(base.with_overrides(audio={"bitrate": "128k", "tail": 3.0}), "acx",
+                         {"bitrate", "tail"})  # fmt: skip
+    assert (mine.audio.bitrate, mine.audio.head, mine.audio.tail) == ("128k", 0.75, 3.0)
+    assert mine.audio.loudness == get_profile("acx").loudness
+
+
+def test_cli_explicit_bitrate_wins_over_the_profile(tmp_path: Path, tone_review: Path) -> None:
+    runner = CliRunner()
+    for args, bitrate in ((["--profile", "acx"], 192000),
+                          (["--profile", "acx", "--bitrate", "64k"], 64000)):  # fmt: skip
+        out = tmp_path / f"{bitrate}.mp3"
+        result = runner.invoke(cli, ["read", str(tone_review), "-o", str(out), "--engine", "tone",
+                                     "--cache-dir", str(tmp_path / "c"), *args])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        tags = read_tags(out)
+        assert round(tags.bitrate / 1000) == bitrate // 1000
+        assert dict(tags.txxx)["NARRATE_PROFILE"] == "acx"
+
+
+@pytest.fixture(scope="module")
+def tone_renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, object]]:
+    """The sample review under every profile, with the tone engine, from one clip cache."""
+    folder = tmp_path_factory.mktemp("profiles")
+    store = ClipStore(folder / "cache")
+    base = Settings(voice=VoiceSettings(engine="tone"))
+    doc = load_document(Path(str(SAMPLE)), base)
+    out = {}
+    for name in PROFILES:
+        result = narrate(doc, folder / f"{name}.mp3", apply_profile(base, name), store=store)
+        out[name] = (result.output, result)
+    return out
+
+
+@pytest.mark.parametrize("name", ["podcast", "mono-19"])
+def test_podcast_profiles_measure_right_on_the_mp3(tone_renders, name: str) -> None:
+    mp3, result = tone_renders[name]
+    m = ebur128(mp3)
+    target = get_profile(name).loudness.level
+    assert abs(m["I"] - target) <= 0.5, m  # the profile allows 1 LU
+    assert m["TP"] <= -1.0, m
+    tags = read_tags(mp3)
+    assert (tags.bitrate, tags.bitrate_mode, tags.sample_rate, tags.channels) == (
+        96000, "CBR", 44100, 1)  # fmt: skip
+    txxx = dict(tags.txxx)
+    assert float(txxx["NARRATE_LOUDNESS_LUFS"]) == pytest.approx(m["I"], abs=0.15)
+    assert float(txxx["NARRATE_TRUE_PEAK_DBTP"]) == pytest.approx(m["TP"], abs=0.15)
+    assert float(txxx["NARRATE_LOUDNESS_RANGE_LU"]) == pytest.approx(m["LRA"], abs=0.15)
+
+
+def test_acx_profile_measures_right_on_the_mp3(tone_renders) -> None:
+    mp3, _ = tone_renders["acx"]
+    x = decode(mp3)
+    rms = 20 * np.log10(np.sqrt(np.mean(x * x)))
+    assert -23.0 <= rms <= -18.0
+    assert ebur128(mp3)["TP"] <= -3.0
+    loud = np.flatnonzero(np.abs(x) > 10 ** (-50 / 20))
+    head, tail = loud[0] / 44100, (len(x) - loud[-1]) / 44100
+    assert 0.5 <= head <= 1.0 and 1.0 <= tail <= 5.0
+    assert read_tags(mp3).bitrate == 192000
+
+
+def test_draft_is_the_engines_own_level(tone_renders) -> None:
+    mp3, result = tone_renders["draft"]
+    assert result.delivery is None
+    assert ebur128(mp3)["I"] > -9.0  # the square wave at -6 dBFS, far above -16 LUFS
+    assert "NARRATE_LOUDNESS_LUFS" not in dict(read_tags(mp3).txxx)
+
+
+def test_normalization_moves_no_chapter_by_one_sample(tone_renders) -> None:
+    _, draft = tone_renders["draft"]
+    for name in ("podcast", "mono-19"):
+        mp3, result = tone_renders[name]
+        assert result.timeline == draft.timeline  # every chapter and cue time, exactly
+        assert len(decode(mp3)) == len(decode(tone_renders["draft"][0]))
+
+
+def test_real_voice_podcast_meets_the_numbers(tmp_path: Path) -> None:
+    """espeak-ng speaks at about -21 LUFS with peaks near full scale: the limiter must work."""
+    text = "\n\n".join(Path(str(SAMPLE)).read_text(encoding="utf-8").split("\n\n")[:3])
+    review = tmp_path / "r.txt"
+    review.write_text("Pain and Glory\n\n" + text, encoding="utf-8")
+    base = Settings(cache_dir=tmp_path / "cache")
+    doc = load_document(review, base)
+    for name in ("podcast", "acx"):
+        result = narrate(doc, tmp_path / f"{name}.mp3", apply_profile(base, name))
+        m = ebur128(result.output)
+        if name == "podcast":
+            assert -17.0 <= m["I"] <= -15.0 and m["TP"] <= -1.0, m
+        else:
+            x = decode(result.output)
+            assert -23.0 <= 20 * np.log10(np.sqrt(np.mean(x * x))) <= -18.0
+            assert m["TP"] <= -3.0, m
