@@ -6,7 +6,17 @@ errors become ``Error: ...`` lines. Importing this package registers every comma
 
 from __future__ import annotations
 
-from . import batch, cache, config, feed, inspect, profiles, read, voices  # noqa: F401
+from . import (  # noqa: F401 - registers the commands
+    batch,
+    cache,
+    check,
+    config,
+    feed,
+    inspect,
+    profiles,
+    read,
+    voices,
+)
 from .app import cli
 from .gate import guarded_main
 

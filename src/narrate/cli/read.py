@@ -28,10 +28,13 @@ from .progress import read_progress
 @click.option(
     "--json", "as_json", is_flag=True, help="Print path, duration, chapters, tags as JSON."
 )
+@click.option("--check", "audit_after", is_flag=True,
+              help="Audit the MP3 against the profile (as narrate check does); a failed check "
+                   "keeps the file and exits with 1.")  # fmt: skip
 @narration_options
 @click.pass_context
 def read(ctx: click.Context, review: str | None, output: Path | None, title: str | None,
-         as_json: bool, settings: Settings) -> None:  # fmt: skip
+         as_json: bool, audit_after: bool, settings: Settings) -> None:  # fmt: skip
     """Narrate REVIEW (a .txt, .md or .html file, or - for stdin) into one MP3.
 
     With no REVIEW, narrates the bundled sample review.
@@ -71,6 +74,11 @@ def read(ctx: click.Context, review: str | None, output: Path | None, title: str
             f"{plural(result.chapters, 'chapter')} -> {result.output}",
             err=True,
         )
+    if audit_after:
+        from .check import audit_own_output
+
+        if not audit_own_output(result.output, settings, quiet=ctx.obj["quiet"]):
+            ctx.exit(1)
 
 
 @cli.command()
