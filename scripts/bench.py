@@ -309,6 +309,103 @@ def case_noop(work: Path, count: int, rounds: int, jobs: int = 2) -> Result:
     return Result(f"noop{count}", f"no-op rerun of a {count}-review batch", total, nar, [])
 
 
+# -- LAME quality on speech --------------------------------------------------------------
+
+QUALITIES = (3, 5, 7)  # LAME's default, and the two faster settings that keep its psymodel
+
+
+def decode_pcm(args: Sequence[str], rate: int) -> object:
+    import numpy as np
+
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", *args, "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(out, "<i2").astype(np.float64)
+
+
+def case_quality(work: Path) -> dict:
+    """Encoder time and objective quality of LAME -q 3/5/7 at 96 kbit/s on espeak-ng speech.
+
+    SNR and segmental SNR (20-ms frames with speech) against the 44.1 kHz source,
+    log-spectral distance over 0.3-10 kHz (espeak-ng's speech ends near 11 kHz), and
+    wide-band PESQ (ITU-T P.862.2, 16 kHz) when the ``pesq`` package is installed.
+    """
+    import numpy as np
+
+    try:
+        from pesq import pesq
+    except ImportError:
+        pesq = None
+    text = work / "x1.txt"
+    text.write_text(repeated(1), encoding="utf-8")
+    wav = work / "speech.wav"
+    subprocess.run(["espeak-ng", "-f", str(text), "-w", str(wav)], check=True)
+    ref = decode_pcm(["-i", str(wav)], 44100)
+    ref16 = decode_pcm(["-i", str(wav)], 16000)
+    rows = []
+    for q in QUALITIES:
+        mp3 = work / f"q{q}.mp3"
+        cmd = ["ffmpeg", "-v", "error", "-y", "-i", str(wav), *MP3_ARGS.split(),
+               "-compression_level", str(q), str(mp3)]  # fmt: skip
+        times = []
+        for _ in range(3):
+            before = os.times()
+            subprocess.run(cmd, check=True)
+            after = os.times()
+            times.append(after.children_user - before.children_user
+                         + after.children_system - before.children_system)  # fmt: skip
+        got = decode_pcm(["-i", str(mp3)], 44100)
+        n = min(len(got), len(ref))
+        a, r = got[:n], ref[:n]
+        snr = 10 * np.log10((r**2).sum() / ((a - r) ** 2).sum())
+        frame = 882
+        err = (a - r) ** 2
+        seg = [
+            10 * np.log10((r[i : i + frame] ** 2).sum() / max(err[i : i + frame].sum(), 1e-9))
+            for i in range(0, n - frame, frame)
+            if (r[i : i + frame] ** 2).mean() > 1e4
+        ]
+
+        def spectrum(x: object) -> object:
+            frames = np.lib.stride_tricks.sliding_window_view(x, 2048)[::1024] * np.hanning(2048)
+            return np.abs(np.fft.rfft(frames, axis=1))[:, 14:465] + 1e-3  # 0.3-10 kHz
+
+        s, t = spectrum(a), spectrum(r)
+        energy = (t**2).sum(axis=1)
+        speech = energy > np.percentile(energy, 30)
+        lsd = float(np.sqrt(((20 * np.log10(s[speech] / t[speech])) ** 2).mean(axis=1)).mean())
+        row = {"q": q, "cpu": statistics.median(times), "snr": float(snr),
+               "segsnr": float(np.mean(seg)), "lsd": lsd, "pesq": None}  # fmt: skip
+        if pesq is not None:
+            got16 = decode_pcm(["-i", str(mp3)], 16000)
+            m = min(len(got16), len(ref16))
+            row["pesq"] = float(pesq(16000, ref16[:m], got16[:m], "wb"))
+        rows.append(row)
+        print(f"    LAME -q {q}: {row}", file=sys.stderr)
+    seconds = len(ref) / 44100
+    return {"measured": "", "audio_seconds": seconds, "rows": rows}
+
+
+def quality_table(q: dict) -> list[str]:
+    lines = [
+        (
+            f"LAME's quality setting on {q['audio_seconds']:.0f} s of espeak-ng speech (the "
+            "sample review), 96 kbit/s mono 44.1 kHz; encoder CPU time is the median of 3 "
+            "runs. narrate encodes with -q 7 (`LAME_QUALITY` in src/narrate/encode.py)."
+        ),
+        "",
+        "| LAME -q | encoder CPU | SNR | segmental SNR | log-spectral distance, 0.3-10 kHz "
+        "| PESQ-WB (max 4.64) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in q["rows"]:
+        p = "—" if r["pesq"] is None else f"{r['pesq']:.3f}"
+        lines.append(f"| {r['q']} | {r['cpu']:.2f} s | {r['snr']:.2f} dB | {r['segsnr']:.2f} dB "
+                     f"| {r['lsd']:.2f} dB | {p} |")  # fmt: skip
+    return lines
+
+
 # -- report ----------------------------------------------------------------------------
 
 
@@ -387,6 +484,8 @@ def load_results() -> dict[str, Result]:
         return {}
     out = {}
     for case, d in json.loads(RESULTS.read_text(encoding="utf-8")).items():
+        if case == "quality":
+            continue
         def series(s: dict) -> Series:
             return Series(s["label"], [Run(**r) for r in s["runs"]])
 
@@ -403,7 +502,13 @@ def ordered(by_case: dict[str, Result]) -> list[Result]:
     return sorted(by_case.values(), key=lambda r: (ORDER + [r.case]).index(r.case))
 
 
-def markdown(by_case: dict[str, Result]) -> str:
+def load_quality() -> dict | None:
+    if not RESULTS.exists():
+        return None
+    return json.loads(RESULTS.read_text(encoding="utf-8")).get("quality")
+
+
+def markdown(by_case: dict[str, Result], quality: dict | None = None) -> str:
     measured = sorted({r.measured for r in by_case.values() if r.measured})
     lines = [
         "# Benchmarks",
@@ -413,19 +518,27 @@ def markdown(by_case: dict[str, Result]) -> str:
         "own sentences, so nothing comes from the cache. narrate and its baselines run "
         "alternately, round by round; a ratio below 1 means narrate is faster. Peak RSS "
         "is the whole process tree (narrate or the shell, with every ffmpeg, espeak-ng "
-        "and worker), summed at each moment.",
+        "and worker), summed at each moment; each ffmpeg's RSS includes about 40 MiB of "
+        "shared library pages that the ffmpegs running at once share, counted once per "
+        "ffmpeg.",
         "",
         f"Machine: {machine()}. Measured: {', '.join(measured) or '?'}.",
         "",
         *table_rows(ordered(by_case)),
         "",
     ]
+    missing = [c for c in ORDER[:5] if c not in by_case]
+    if missing:
+        lines += [f"Not measured yet: {', '.join(missing)} (run `scripts/bench.py --cases "
+                  f"{','.join(missing)} --write`).", ""]  # fmt: skip
     scale = scaling_line(by_case)
     if scale:
         lines += [scale, ""]
     notes = [f"- {r.job}: {r.note}" for r in ordered(by_case) if r.note]
     if notes:
         lines += ["Notes:", "", *notes, ""]
+    if quality:
+        lines += [*quality_table(quality), ""]
     lines += [
         "Baselines: raw is `espeak-ng -f T --stdout | ffmpeg -i - " + MP3_ARGS + " out.mp3` "
         "(for a batch, once per review, one after another); the tutorial pipeline is "
@@ -473,7 +586,7 @@ def plan(args: argparse.Namespace) -> list[str]:
         return [c.strip() for c in args.cases.split(",") if c.strip()]
     if args.quick:
         return ["x1"]
-    cases = ["x1", "x20", "x200", "batch20", "noop50"]
+    cases = ["x1", "x20", "x200", "batch20", "noop50", "quality"]
     if piper_available():
         cases += ["x1-piper", "x20-piper"]
     return cases
@@ -497,8 +610,10 @@ def run_case(case: str, work: Path, args: argparse.Namespace) -> Result:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a subset in under a minute; prints only")
-    ap.add_argument("--cases", help="comma-separated: x1,x20,x200,batch20,noop50,x1-piper,...")
+    ap.add_argument("--cases", help="comma-separated: x1,x20,x200,batch20,noop50,quality,...")
     ap.add_argument("--rounds", type=int, help="rounds per case [default: by input size]")
+    ap.add_argument("--render", action="store_true",
+                    help="only rewrite docs/ and README from docs/benchmarks.json")  # fmt: skip
     ap.add_argument("--write", action="store_true",
                     help="update docs/ and README even with --quick or --cases")  # fmt: skip
     args = ap.parse_args()
@@ -509,10 +624,11 @@ def main() -> None:
         import psutil  # noqa: F401
     except ImportError:
         sys.exit("psutil is needed: scripts/bootstrap.sh --dev (or pip install psutil)")
-    cases = plan(args)
-    write = args.write or not (args.quick or args.cases)
+    cases = [] if args.render else plan(args)
+    write = args.render or args.write or not (args.quick or args.cases)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     fresh: dict[str, Result] = {}
+    quality: dict | None = None
     with tempfile.TemporaryDirectory(prefix="narrate-bench-") as tmp:
         for case in cases:
             if case.endswith("-piper") and not piper_available():
@@ -521,6 +637,11 @@ def main() -> None:
             print(f"{case}:", file=sys.stderr)
             work = Path(tmp) / case
             work.mkdir()
+            if case == "quality":
+                quality = case_quality(work)
+                quality["measured"] = stamp
+                print("\n".join(quality_table(quality)))
+                continue
             res = run_case(case, work, args)
             res.measured = stamp
             fresh[res.case] = res
@@ -530,10 +651,13 @@ def main() -> None:
         print(scaling_line(fresh))
     if write:
         merged = {**load_results(), **fresh}
+        quality = quality or load_quality()
         DOCS.mkdir(exist_ok=True)
-        data = {k: asdict(v) for k, v in merged.items()}
+        data: dict = {k: asdict(v) for k, v in merged.items()}
+        if quality:
+            data["quality"] = quality
         RESULTS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        MARKDOWN.write_text(markdown(merged), encoding="utf-8")
+        MARKDOWN.write_text(markdown(merged, quality), encoding="utf-8")
         where = "docs/benchmarks.md" + (" and README.md" if write_readme(readme_table(merged))
                                         else "")  # fmt: skip
         print(f"wrote {where}", file=sys.stderr)
