@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import narrate as narrate_pkg
 from conftest import TONE_REVIEW
 from narrate.cli import cli
 
@@ -119,9 +120,15 @@ def test_stdout_closed(tmp_path: Path, review: Path) -> None:
         shell=True, capture_output=False, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
         env={**os.environ, "NARRATE_CACHE_DIR": str(tmp_path / "cache")},
     )  # fmt: skip
-    assert "Traceback" not in proc.stderr
-    assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "r.mp3").is_file()
+    only_error(proc, "standard output is closed; redirect it to a file or /dev/null instead")
+    assert not (tmp_path / "r.mp3").exists()  # no work whose result would be lost
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["read", "--help"]])
+def test_help_and_version_into_a_full_device(tmp_path: Path, args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = narrate(tmp_path, *args, stdout=full, stderr=subprocess.PIPE)
+    only_error(proc, "cannot write to standard output: no space left on device")
 
 
 @pytest.mark.parametrize(
@@ -152,9 +159,13 @@ def test_cache_info_and_clear_with_a_dangling_link_and_a_folder_named_like_a_cli
 ) -> None:
     cache = tmp_path / "cache"
     (cache / "ab").mkdir(parents=True)
-    (cache / "ab" / "abc.wav").write_bytes(b"RIFF" + b"\0" * 40)
-    (cache / "ab" / "dangling.wav").symlink_to(tmp_path / "gone.wav")
-    (cache / "cd" / "folder.wav").mkdir(parents=True)
+    key1, key2, key3 = ("ab" + c * 62 for c in "123")
+    (cache / "ab" / f"{key1}.wav").write_bytes(b"RIFF" + b"\0" * 40)
+    (cache / "ab" / f"{key2}.wav").symlink_to(tmp_path / "gone.wav")
+    (cache / "ab" / f"{key3}.wav").mkdir(parents=True)  # a folder named like a clip
+    (cache / "ab" / "mine.wav").write_bytes(b"RIFF")  # not a name the store gives
+    (cache / "cd" / f"{key1}.wav").parent.mkdir()
+    (cache / "cd" / f"{key1}.wav").write_bytes(b"RIFF")  # a clip name in the wrong folder
     info = narrate(tmp_path, "cache", "info", "--cache-dir", "cache")
     assert info.returncode == 0, info.stderr
     clips, size = info.stdout.rstrip("\n").split("\t")[1:]
@@ -162,12 +173,12 @@ def test_cache_info_and_clear_with_a_dangling_link_and_a_folder_named_like_a_cli
     cleared = narrate(tmp_path, "cache", "clear", "--cache-dir", "cache")
     assert (cleared.returncode, cleared.stdout) == (0, "removed 2 clips from cache\n")
     left = sorted(str(p.relative_to(cache)) for p in cache.rglob("*"))
-    assert left == ["ab", "cd", "cd/folder.wav"]
+    assert left == ["ab", f"ab/{key3}.wav", "ab/mine.wav", "cd", f"cd/{key1}.wav"]
 
 
 def test_cache_info_of_one_clip_says_clip(tmp_path: Path) -> None:
     (tmp_path / "cache" / "ab").mkdir(parents=True)
-    (tmp_path / "cache" / "ab" / "x.wav").write_bytes(b"x" * 10)
+    (tmp_path / "cache" / "ab" / f"ab{'0' * 62}.wav").write_bytes(b"x" * 10)
     info = narrate(tmp_path, "cache", "info", "--cache-dir", "cache")
     assert info.stdout == "cache\t1 clip\t0.0 MB\n"
 
@@ -261,3 +272,39 @@ def test_stdin_closed_or_empty(tmp_path: Path, redirect: str) -> None:
     reason = "standard input is closed" if redirect == "<&-" else "input is empty"
     only_error(proc, f"<stdin>: {reason}")
     assert not (tmp_path / "audio").exists()
+
+
+def test_batch_report_never_replaces_an_input(tmp_path: Path, review: Path) -> None:
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[[item]]\npath = "review.txt"\n', encoding="utf-8")
+    for report, line in [
+        ("review.txt", "review.txt: the report file name must end in .json"),
+        ("m.toml", "m.toml: the report file name must end in .json"),
+    ]:
+        proc = narrate(tmp_path, "batch", "--engine", "tone", "--manifest", "m.toml",
+                       "--report", report, "--out-dir", "out")  # fmt: skip
+        only_error(proc, line)
+    json_review = tmp_path / "r.json"
+    json_review.write_text(TONE_REVIEW, encoding="utf-8")
+    proc = narrate(tmp_path, "batch", "--engine", "tone", "r.json", "--report", "r.json",
+                   "--out-dir", "out")  # fmt: skip
+    only_error(proc, "r.json: is one of the input files; writing it would replace the input")
+    assert review.read_text(encoding="utf-8") == TONE_REVIEW
+    assert manifest.read_text(encoding="utf-8").startswith("[[item]]")
+    assert json_review.read_text(encoding="utf-8") == TONE_REVIEW
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("output", ["pod/ep.mp3", "pod/podcast.toml", "pod/feed"])
+def test_feed_output_must_be_an_xml_file(tmp_path: Path, output: str) -> None:
+    (tmp_path / "pod").mkdir()
+    (tmp_path / "pod" / "ep.mp3").write_bytes(b"ID3")
+    config = (Path(narrate_pkg.__file__).parent / "data" / "example-podcast.toml").read_text(
+        encoding="utf-8"
+    )
+    (tmp_path / "pod" / "podcast.toml").write_text(config, encoding="utf-8")
+    proc = narrate(tmp_path, "feed", "build", "pod", "--base-url", "https://e.org/p/",
+                   "--config", "pod/podcast.toml", "-o", output)  # fmt: skip
+    only_error(proc, f"{output}: the feed file name must end in .xml")
+    assert (tmp_path / "pod" / "ep.mp3").read_bytes() == b"ID3"
+    assert (tmp_path / "pod" / "podcast.toml").read_text(encoding="utf-8") == config

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "NARRATE_CACHE_DIR"
 MIN_SECONDS_PER_WORD = 0.08  # faster than any narration at the highest rate
 MAX_SECONDS_PER_WORD = 2.0
+_CLIP_NAME = re.compile(r"[0-9a-f]{64}")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _UNSIGNED_8 = bytes((b + 128) % 256 for b in range(256))
 
@@ -116,7 +117,11 @@ class ClipStore:
         if not self.root.is_dir():
             return
         for p in self.root.glob("*/*.wav"):
-            if p.is_symlink() or p.is_file():
+            # Only names the store gives (<key[:2]>/<key>.wav): a folder given by mistake
+            # as the cache (~/Music) keeps its own WAV files.
+            if _CLIP_NAME.fullmatch(p.stem) and p.stem[:2] == p.parent.name and (
+                p.is_symlink() or p.is_file()
+            ):
                 yield p
 
     def info(self) -> tuple[int, int]:

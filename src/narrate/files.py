@@ -69,3 +69,20 @@ def read_capped(path: Path | str, limit: int) -> bytes:
         if os.fstat(fh.fileno()).st_size > limit:
             raise TooLarge(limit)  # a regular file already too big: not a byte read
         return read_stream_capped(fh, limit)
+
+
+def file_identity(path: Path | str) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, so links and ``..`` spellings compare equal;
+    None when there is no such file."""
+    try:
+        st = Path(path).stat()
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def is_one_of(path: Path | str, others: object) -> bool:
+    """Whether ``path`` is an existing file that is also one of ``others`` (paths)."""
+    mine = file_identity(path)
+    return mine is not None and any(file_identity(o) == mine for o in others)  # type: ignore[attr-defined]
+

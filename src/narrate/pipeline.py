@@ -23,6 +23,7 @@ from .clips import Clip, ClipStore, render_clip
 from .encode import encode_mp3, expected_samples, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
+from .files import is_one_of
 from .lametag import fix_lame_crc
 from .loudness import Delivery, deliver, measure_file, measure_pcm
 from .model import Document, Timeline
@@ -329,26 +330,16 @@ def check_output(output: Path, settings: Settings, inputs: Iterable[Path] = ()) 
                 if not os.access(parent, os.W_OK | os.X_OK):
                     raise OutputError(f"cannot write to {folder}: permission denied")
                 break
-        read = {_identity(p) for p in inputs}
-        read.discard(None)
+        inputs = list(inputs)
         for path in targets:
             if path.is_dir():
                 raise OutputError(f"cannot write {path}: it is a folder")
-            if _identity(path) in read:
+            if is_one_of(path, inputs):
                 raise OutputError(
                     f"{path}: is one of the input files; writing it would replace the input"
                 )
     except OSError as exc:
         raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of an existing file, so links and ``..`` paths compare equal."""
-    try:
-        st = path.stat()
-    except (OSError, ValueError):
-        return None
-    return (st.st_dev, st.st_ino)
 
 
 def side_file_paths(output: Path, settings: Settings) -> dict[str, Path]:

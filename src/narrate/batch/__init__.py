@@ -40,7 +40,7 @@ from .model import (
 from .names import MAX_NAME_BYTES, check_output_name, holder_of, source_id
 from .plan import plan_batch, resolve_title
 from .probe import check_voices, engine_version
-from .run import BatchAborted, check_out_dir, run_batch, write_report
+from .run import BatchAborted, check_out_dir, check_report_path, run_batch, write_report
 
 __all__ = [
     "EXECUTORS", "FAILED", "LOCK_DIR", "MANIFEST_KEYS", "MAX_NAME_BYTES", "OK", "RATE_RANGE",
@@ -49,5 +49,5 @@ __all__ = [
     "check_out_dir", "check_output_name", "check_voices", "close_engines", "collect_paths",
     "create_executor", "engine_version", "fingerprint", "holder_of", "load_manifest",
     "narrate_item", "plan_batch", "resolve_title", "run_batch", "source_id", "up_to_date",
-    "worker_engine", "write_report",
+    "worker_engine", "write_report", "check_report_path",
 ]  # fmt: skip

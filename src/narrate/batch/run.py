@@ -18,6 +18,7 @@ from pathlib import Path
 from ..atomic import remove_stale_temporaries, write_text_atomic
 from ..clips import ClipStore
 from ..errors import ConfigError, FatalError, OutputError
+from ..files import is_one_of
 from ..settings import Settings
 from .collect import SUPPORTED_SUFFIXES
 from .executors import Executor, create_executor
@@ -176,6 +177,18 @@ def _run_plan(
                     continue
                 report()
     report(force=True)
+
+
+def check_report_path(path: Path, inputs: Sequence[Path]) -> None:
+    """Refuse a report that would replace a review, the manifest or an MP3 (before work)."""
+    if Path(path).suffix.lower() != ".json":
+        raise OutputError(f"{path}: the report file name must end in .json")
+    if is_one_of(path, inputs):
+        raise OutputError(
+            f"{path}: is one of the input files; writing it would replace the input"
+        )
+    if Path(path).is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
 
 
 def write_report(path: Path, result: BatchResult) -> None:

@@ -100,6 +100,9 @@ def batch(ctx: click.Context, paths: tuple[str, ...], manifest: Path | None, out
     entries = batching.load_manifest(manifest) if manifest is not None else []
     if paths:
         entries += batching.collect_paths(paths, sys.stdin)
+    if report_path is not None:  # before any work: the report never replaces an input
+        inputs = [e.source for e in entries] + ([manifest] if manifest is not None else [])
+        batching.check_report_path(report_path, inputs)
     quiet = ctx.obj["quiet"]
 
     runner = batching.create_executor(executor, jobs or os.cpu_count())  # checked before work

@@ -153,8 +153,17 @@ def debug_from_env() -> bool:
 
 
 def guarded_main(entry: Callable[..., Any], **kwargs: Any) -> None:
-    """Run click's ``main`` so that even errors raised while parsing pass the gate."""
+    """Run click's ``main`` so that what happens outside a command passes the gate too:
+    ``--help`` or ``--version`` into a full stdout, a closed stdout, Ctrl-C while parsing."""
+    if sys.stdout is None:  # `narrate ... >&-`: the result would be lost, so do no work
+        fail("standard output is closed; redirect it to a file or /dev/null instead")
+    original = sys.stdout
+    sys.stdout = _GuardedStdout(original)  # type: ignore[assignment]
     try:
         entry(**kwargs)
     except KeyboardInterrupt:
         fail("interrupted", EXIT_INTERRUPTED)
+    except StdoutError as exc:
+        stdout_failed(exc)
+    finally:
+        sys.stdout = original

@@ -70,6 +70,8 @@ def build_feed(
     if not folder.is_dir():
         raise FeedError(f"not a folder: {folder}")
     target = Path(output) if output is not None else folder / FEED_NAME
+    if target.suffix.lower() != ".xml":  # never an episode, its side files or the config
+        raise FeedError(f"{target}: the feed file name must end in .xml")
 
     episodes = _distinct(_read_all(folder, base))
     episodes.sort(key=lambda e: e.order_key, reverse=True)
