@@ -296,7 +296,7 @@ def test_batch_report_never_replaces_an_input(tmp_path: Path, review: Path) -> N
 
 
 @pytest.mark.parametrize("output", ["pod/ep.mp3", "pod/podcast.toml", "pod/feed"])
-def test_feed_output_must_be_an_xml_file(tmp_path: Path, output: str) -> None:
+def test_feed_output_must_be_an_xml_or_rss_file(tmp_path: Path, output: str) -> None:
     (tmp_path / "pod").mkdir()
     (tmp_path / "pod" / "ep.mp3").write_bytes(b"ID3")
     config = (Path(narrate_pkg.__file__).parent / "data" / "example-podcast.toml").read_text(
@@ -305,6 +305,6 @@ def test_feed_output_must_be_an_xml_file(tmp_path: Path, output: str) -> None:
     (tmp_path / "pod" / "podcast.toml").write_text(config, encoding="utf-8")
     proc = narrate(tmp_path, "feed", "build", "pod", "--base-url", "https://e.org/p/",
                    "--config", "pod/podcast.toml", "-o", output)  # fmt: skip
-    only_error(proc, f"{output}: the feed file name must end in .xml")
+    only_error(proc, f"{output}: the feed file name must end in .xml or .rss")
     assert (tmp_path / "pod" / "ep.mp3").read_bytes() == b"ID3"
     assert (tmp_path / "pod" / "podcast.toml").read_text(encoding="utf-8") == config

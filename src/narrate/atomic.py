@@ -50,18 +50,19 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     """
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            prefix=_tmp_prefix(),
-            suffix=suffix if suffix is not None else target.suffix,
-            dir=folder,
-        )
-    except OSError as exc:
-        raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    tmp: Path | None = None
+    try:  # one try from the moment the temporary exists: Ctrl-C anywhere removes it
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(
+                prefix=_tmp_prefix(),
+                suffix=suffix if suffix is not None else target.suffix,
+                dir=folder,
+            )
+        except OSError as exc:
+            raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
+        tmp = Path(name)
+        os.close(fd)
         yield tmp
         try:
             os.chmod(tmp, 0o644)
@@ -69,8 +70,9 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
 
 

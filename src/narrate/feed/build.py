@@ -55,6 +55,9 @@ def _channel_image_url(config: ChannelConfig, folder: Path, base: str) -> str:
     return public_url(base, local.name)
 
 
+FEED_SUFFIXES = (".xml", ".rss")
+
+
 def build_feed(
     folder: Path, base_url: str, config: ChannelConfig, *, output: Path | None = None
 ) -> Path:
@@ -70,8 +73,8 @@ def build_feed(
     if not folder.is_dir():
         raise FeedError(f"not a folder: {folder}")
     target = Path(output) if output is not None else folder / FEED_NAME
-    if target.suffix.lower() != ".xml":  # never an episode, its side files or the config
-        raise FeedError(f"{target}: the feed file name must end in .xml")
+    if target.suffix.lower() not in FEED_SUFFIXES:  # never an episode, a side file, the config
+        raise FeedError(f"{target}: the feed file name must end in .xml or .rss")
 
     episodes = _distinct(_read_all(folder, base))
     episodes.sort(key=lambda e: e.order_key, reverse=True)
