@@ -145,3 +145,17 @@ def test_the_drivers_stop_never_cancels_an_utterance(
     for text in ("First one.", "The second one is longer.", "A third."):
         rate, frames = engine_frames(engine, text)
         assert abs(frames - cli_frames(text)) < 0.05 * frames
+
+
+def test_the_default_voice_is_not_taken_over_by_another_engines_voice(
+    engine: Pyttsx3Engine,
+) -> None:
+    """pyttsx3 gives every engine in a process one driver: a French engine's voice must
+    not stay on for an engine that asked for the default."""
+    text = "It moves at a nice leisurely pace."
+    french = create_engine(VoiceSettings(voice="roa/fr"))
+    _, in_french = engine_frames(french, text)
+    _, default = engine_frames(engine, text)
+    assert abs(default - cli_frames(text)) < 0.03 * default
+    assert abs(in_french - cli_frames(text, "-v", "fr")) < 0.03 * in_french
+    french.close()

@@ -16,14 +16,16 @@ import logging
 import os
 import re
 import sys
+import unicodedata
 import wave
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_path
-from .engines.base import AudioChunk, Engine
+from .engines.base import AudioChunk, Engine, language_for_script
 from .errors import ClipError, OutputError
 from .settings import AudioSettings
 
@@ -35,6 +37,13 @@ MAX_SECONDS_PER_WORD = 2.0
 _CLIP_NAME = re.compile(r"[0-9a-f]{64}")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _UNSIGNED_8 = bytes((b + 128) % 256 for b in range(256))
+# Scripts written without spaces between words: each letter counts as a word.
+NO_SPACE_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
+_NOT_SCRIPTS = frozenset(
+    {"MODIFIER", "FEMININE", "MASCULINE", "SUPERSCRIPT", "SUBSCRIPT", "CIRCLED",
+     "PARENTHESIZED", "SQUARED", "MATHEMATICAL", "DOUBLE-STRUCK", "SCRIPT", "BLACK-LETTER"}
+)  # fmt: skip
+_SCRIPT_NAMES = {"CJK": "Chinese/Japanese (Han)"}
 
 
 @dataclass(frozen=True)
@@ -194,13 +203,64 @@ def speech_bounds(pcm: bytes, db: float) -> tuple[int, int]:
     return start, end
 
 
+def script_of(ch: str) -> str | None:
+    """The script of a letter, as the first word of its Unicode name ("LATIN", "CJK")."""
+    if not ch.isalpha():
+        return None
+    words = unicodedata.name(ch, "").replace("KATAKANA-HIRAGANA", "KATAKANA").split()
+    if words[:1] in (["FULLWIDTH"], ["HALFWIDTH"]):
+        words = words[1:]
+    if not words or words[0] in _NOT_SCRIPTS:
+        return None
+    return words[0]
+
+
+def letter_scripts(text: str) -> Counter[str]:
+    """How many letters of ``text`` each script has."""
+    return Counter(s for s in map(script_of, text) if s is not None)
+
+
+def speech_units(text: str) -> int:
+    """Words, counting each letter of a script written without spaces as one."""
+    letters = sum(script_of(ch) in NO_SPACE_SCRIPTS for ch in text)
+    if not letters:
+        return len(text.split())
+    spaced = "".join(" " if script_of(ch) in NO_SPACE_SCRIPTS else ch for ch in text)
+    return letters + sum(any(c.isalnum() for c in w) for w in spaced.split())
+
+
+def check_script(engine: Engine, speech: str) -> None:
+    """Refuse a text most of whose letters are in a script the engine's voice cannot read."""
+    readable = engine.scripts()
+    if readable is None:
+        return
+    counts = letter_scripts(speech)
+    foreign = {script: n for script, n in counts.items() if script not in readable}
+    if 2 * sum(foreign.values()) <= sum(counts.values()):
+        return
+    script = max(foreign, key=lambda s: foreign[s])
+    name = _SCRIPT_NAMES.get(script, script.title())
+    language = language_for_script(script)
+    hint = (
+        f"narrate voices --language {language} lists the voices that can"
+        if language
+        else "narrate voices lists the voices there are"
+    )
+    voice = engine.settings.voice or "default"
+    raise ClipError(
+        f"the text is in {name} script, which the {engine.name} voice {voice!r} "
+        f"cannot read ({hint})"
+    )
+
+
 def verify(rate: int, frames: int, speech: str) -> None:
     """Refuse audio whose length cannot be the speech of ``speech``.
 
     The upper bound also counts every digit, and every letter of an all-capital token,
-    as a word of its own: engines read "ISBN 9780306406157" symbol by symbol.
+    as a word of its own: engines read "ISBN 9780306406157" symbol by symbol. Scripts
+    written without spaces (Chinese, Japanese, Thai) count a word per letter.
     """
-    words = max(1, len(speech.split()))
+    words = max(1, speech_units(speech))
     symbols = sum(ch.isdigit() for ch in speech) + sum(len(t) for t in _ACRONYM.findall(speech))
     seconds = frames / rate
     if not 4000 <= rate <= 192000:
@@ -221,6 +281,10 @@ def render_clip(
 
     A failed or implausible attempt is retried once; then ``ClipError`` names the paragraph.
     """
+    try:
+        check_script(engine, speech)
+    except ClipError as exc:
+        raise ClipError(f"paragraph {paragraph + 1}: {exc}", paragraph=paragraph) from None
     key = clip_key(engine, speech, audio)
     cached = store.get(key)
     if cached is not None:

@@ -43,6 +43,77 @@ class Voice:
         }
 
 
+# The scripts espeak-ng's voices read, by language (the part of a code before "-" or
+# "_"). Piper phonemizes with espeak-ng, so its voices read the same. Every voice also
+# reads Latin (espeak-ng switches to English rules for it); a language not listed
+# reads Latin only. The first language listed for a script is the one suggested for it.
+LANGUAGE_SCRIPTS: dict[str, frozenset[str]] = {
+    lang: frozenset(scripts.split())
+    for lang, scripts in {
+        "cmn": "CJK",
+        "zh": "CJK",
+        "yue": "CJK",
+        "hak": "CJK",
+        "ja": "CJK HIRAGANA KATAKANA",
+        "ko": "HANGUL",
+        "ar": "ARABIC",
+        "fa": "ARABIC",
+        "ur": "ARABIC",
+        "sd": "ARABIC",
+        "ug": "ARABIC",
+        "ru": "CYRILLIC",
+        "uk": "CYRILLIC",
+        "be": "CYRILLIC",
+        "bg": "CYRILLIC",
+        "mk": "CYRILLIC",
+        "sr": "CYRILLIC",
+        "kk": "CYRILLIC",
+        "ky": "CYRILLIC",
+        "tt": "CYRILLIC",
+        "ba": "CYRILLIC",
+        "cv": "CYRILLIC",
+        "nog": "CYRILLIC",
+        "el": "GREEK",
+        "grc": "GREEK",
+        "he": "HEBREW",
+        "hi": "DEVANAGARI",
+        "mr": "DEVANAGARI",
+        "ne": "DEVANAGARI",
+        "kok": "DEVANAGARI",
+        "bn": "BENGALI",
+        "as": "BENGALI",
+        "bpy": "BENGALI",
+        "gu": "GUJARATI",
+        "pa": "GURMUKHI",
+        "or": "ORIYA",
+        "ta": "TAMIL",
+        "te": "TELUGU",
+        "kn": "KANNADA",
+        "ml": "MALAYALAM",
+        "si": "SINHALA",
+        "th": "THAI",
+        "my": "MYANMAR",
+        "shn": "MYANMAR",
+        "ka": "GEORGIAN",
+        "hy": "ARMENIAN",
+        "hyw": "ARMENIAN",
+        "am": "ETHIOPIC",
+        "chr": "CHEROKEE",
+    }.items()
+}
+
+
+def scripts_for_language(code: str) -> frozenset[str]:
+    """The scripts a voice of language ``code`` ("en-gb", "en_US", "cmn") reads."""
+    lang = code.replace("_", "-").split("-")[0].lower()
+    return LANGUAGE_SCRIPTS.get(lang, frozenset()) | {"LATIN"}
+
+
+def language_for_script(script: str) -> str | None:
+    """A language whose voices read ``script``, for ``narrate voices --language``."""
+    return next((lang for lang, s in LANGUAGE_SCRIPTS.items() if script in s), None)
+
+
 class Engine(ABC):
     """One text-to-speech backend.
 
@@ -69,6 +140,10 @@ class Engine(ABC):
     def version(self) -> str:
         """A string that changes when the engine's output may change (part of the cache key)."""
         return "0"
+
+    def scripts(self) -> frozenset[str] | None:
+        """The scripts the current voice reads (``script_of`` names), or None for any."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release whatever the engine holds."""

@@ -49,7 +49,7 @@ from typing import Any
 
 from ..errors import ClipError, DependencyError, EngineError, UnknownVoiceError
 from ..settings import VoiceSettings
-from .base import AudioChunk, Engine, Voice
+from .base import AudioChunk, Engine, Voice, scripts_for_language
 
 log = logging.getLogger(__name__)
 
@@ -214,13 +214,18 @@ class Pyttsx3Engine(Engine):
             self._tts.connect("started-word", self._on_word),
         ]
         self._tmpdir = Path(tempfile.mkdtemp(prefix="narrate-pyttsx3-"))
-        self._voice_id = self._resolve_voice(settings.voice)
+        if Pyttsx3Engine._default_voice is None:  # the driver's own, before anyone changed it
+            Pyttsx3Engine._default_voice = str(self._tts.getProperty("voice") or "") or None
+        self._voice_id = self._resolve_voice(settings.voice) or Pyttsx3Engine._default_voice
         self._apply_settings()
 
     # pyttsx3.init() hands every caller in a process the same driver, so properties are
     # shared: the instance that last applied its settings is remembered, and another
     # instance re-applies its own before it speaks.
     _owner: Pyttsx3Engine | None = None
+    # The voice a VoiceSettings without one speaks with: the driver's default, which
+    # another instance's voice must not replace.
+    _default_voice: str | None = None
 
     def _apply_settings(self) -> None:
         self._set("rate", self.settings.rate)
@@ -276,6 +281,15 @@ class Pyttsx3Engine(Engine):
         raise UnknownVoiceError(
             f"unknown voice {wanted!r} for engine {self.name} (list voices with: narrate voices)"
         )
+
+    def scripts(self) -> frozenset[str] | None:
+        """What espeak-ng's current voice reads, from its language; None elsewhere."""
+        if not self._is_espeak:
+            return None
+        for v in self.voices():
+            if v.id == self._voice_id and v.languages:
+                return scripts_for_language(v.languages[0])
+        return None
 
     def version(self) -> str:
         espeak = ""
