@@ -246,7 +246,7 @@ def check_script(engine: Engine, speech: str) -> None:
         if language
         else "narrate voices lists the voices there are"
     )
-    voice = engine.settings.voice or "default"
+    voice = engine.voice_label()
     raise ClipError(
         f"the text is in {name} script, which the {engine.name} voice {voice!r} "
         f"cannot read ({hint})"

@@ -135,7 +135,7 @@ def tag_data(
         cover=t.cover,
         encoder=f"narrate {__version__} (ffmpeg/LAME)",
         engine=f"{engine.name} {engine.version()}" if engine else None,
-        voice=(engine.settings.voice or "default") if engine else None,
+        voice=engine.voice_label() if engine else None,
         guid=guid_for_name(output.name),
         chapters=chapters_from_timeline(tl),
         fingerprint=fingerprint,

@@ -18,6 +18,7 @@ class VoiceSettings:
     voice: str | None = None
     rate: int = 175  # words per minute (espeak-ng's own default)
     volume: float = 1.0  # 0.0 .. 1.0
+    speaker: int | None = None  # a multi-speaker voice's speaker (Piper)
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,8 @@ def normalize_for_speech(text: str) -> str:
 
 # ------------------------------------------------------------------------- lexicon
 
-ESPEAK_ENGINES = frozenset({"espeak", "espeak-ng", "espeakng"})
+# Piper phonemizes with espeak-ng; its adapter turns [[mnemonics]] into Piper's IPA.
+ESPEAK_ENGINES = frozenset({"espeak", "espeak-ng", "espeakng", "piper"})
 PHONEME_FAMILIES = frozenset({"espeak"})
 
 # pyttsx3 runs libespeak-ng on Linux. Its driver calls espeak_Synth without the

@@ -64,7 +64,9 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                       "profiles). --bitrate, --head and --tail given explicitly win."),
     click.option("--engine", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE,
                  show_default=True, help="Text-to-speech engine."),
-    click.option("--voice", help="Voice id or name (see: narrate voices)."),
+    click.option("--voice", help="Voice id or name (see: narrate voices); piper: a name "
+                                 "or the path of an .onnx voice."),
+    click.option("--speaker", type=click.IntRange(0), help="Speaker of a multi-speaker voice."),
     click.option("--rate", type=click.IntRange(60, 450), default=VoiceSettings.rate,
                  show_default=True, help="Speaking rate, words per minute."),
     click.option("--volume", type=click.FloatRange(0.0, 1.0), default=1.0, show_default=True),
@@ -138,7 +140,7 @@ def settings_from_options(kw: dict[str, Any]) -> Settings:
     p = kw.pop
     return Settings(
         voice=VoiceSettings(engine=p("engine"), voice=p("voice"), rate=p("rate"),
-                            volume=p("volume")),
+                            volume=p("volume"), speaker=p("speaker")),
         text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
                           max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars"),
                           intro=p("intro"), outro=p("outro")),

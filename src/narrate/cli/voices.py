@@ -27,4 +27,10 @@ def voices(engine: str, language: str | None, as_json: bool) -> None:  # fmt: sk
         click.echo(json.dumps([v.as_dict() for v in found], ensure_ascii=False, indent=2))
         return
     for v in found:
-        click.echo(f"{v.id}\t{v.name}\t{','.join(v.languages)}\t{v.gender or ''}")
+        extra = [
+            f"{v.quality or ''}",
+            f"{v.sample_rate} Hz" if v.sample_rate else "",
+            f"{v.speakers} speaker{'s' if v.speakers != 1 else ''}" if v.speakers else "",
+        ]
+        tail = "\t" + "\t".join(extra) if any(extra) else ""
+        click.echo(f"{v.id}\t{v.name}\t{','.join(v.languages)}\t{v.gender or ''}{tail}")

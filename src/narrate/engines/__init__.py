@@ -5,11 +5,13 @@ from __future__ import annotations
 from ..errors import EngineError
 from ..settings import VoiceSettings
 from .base import AudioChunk, Engine, Voice
+from .piper_engine import PiperEngine
 from .pyttsx3_engine import Pyttsx3Engine
 from .tone import ToneEngine
 
 ENGINES: dict[str, type[Engine]] = {
     Pyttsx3Engine.name: Pyttsx3Engine,
+    PiperEngine.name: PiperEngine,
     ToneEngine.name: ToneEngine,
 }
 

@@ -33,15 +33,26 @@ class Voice:
     name: str
     languages: tuple[str, ...] = ()
     gender: str | None = None
+    quality: str | None = None  # Piper: x_low, low, medium, high
+    sample_rate: int | None = None
+    speakers: int | None = None  # a multi-speaker voice takes --speaker 0..speakers-1
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "id": self.id,
             "name": self.name,
             "languages": list(self.languages),
             "gender": self.gender,
         }
+        for key in ("quality", "sample_rate", "speakers"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
 
+
+# How many threads an engine may use (ONNX Runtime's intra-op threads for Piper);
+# unset: all CPUs. ``narrate batch`` sets it in each worker to share the CPUs.
+ENGINE_THREADS_ENV = "NARRATE_ENGINE_THREADS"
 
 # The scripts espeak-ng's voices read, by language (the part of a code before "-" or
 # "_"). Piper phonemizes with espeak-ng, so its voices read the same. Every voice also
@@ -140,6 +151,10 @@ class Engine(ABC):
     def version(self) -> str:
         """A string that changes when the engine's output may change (part of the cache key)."""
         return "0"
+
+    def voice_label(self) -> str:
+        """The voice as tags and messages name it."""
+        return self.settings.voice or "default"
 
     def scripts(self) -> frozenset[str] | None:
         """The scripts the current voice reads (``script_of`` names), or None for any."""

@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ...atomic import remove_stale_temporaries
+from ...engines.base import ENGINE_THREADS_ENV
 from ...errors import ConfigError, FatalError
 from ..item import close_engines, narrate_item
 from ..model import FAILED, ErrorData, Event, Heartbeat, ItemProgress, ItemResult, WorkItem
@@ -59,8 +60,14 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _worker_main(conn: Connection, log_level: int, parent: int) -> None:
-    """A pool process: narrate the items the parent sends until it sends ``None``."""
+def _worker_main(conn: Connection, log_level: int, parent: int, threads: int = 0) -> None:
+    """A pool process: narrate the items the parent sends until it sends ``None``.
+
+    ``threads``: how many threads its engine may use (ONNX Runtime for Piper), so that
+    the pool's workers share the CPUs instead of each taking them all.
+    """
+    if threads:
+        os.environ.setdefault(ENGINE_THREADS_ENV, str(threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
     signal.signal(signal.SIGTERM, _exit_on_term)
     logging.basicConfig(level=log_level, format="narrate: %(message)s", stream=sys.stderr)
@@ -153,7 +160,8 @@ def _run(items: Sequence[WorkItem], jobs: int) -> Iterator[Event]:
 
     def start() -> _Worker:
         parent_conn, child_conn = ctx.Pipe(duplex=True)
-        p = ctx.Process(target=_worker_main, args=(child_conn, level, os.getpid()),
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        p = ctx.Process(target=_worker_main, args=(child_conn, level, os.getpid(), threads),
                         name="narrate-worker", daemon=True)  # fmt: skip
         p.start()
         child_conn.close()
