@@ -97,6 +97,8 @@ class ClipStore:
 
     def get(self, key: str) -> Clip | None:
         path = self.path_for(key)
+        if not path.is_file():  # no half-made Wave_read left to a __del__ a Ctrl-C can hit
+            return None
         try:
             with wave.open(str(path), "rb") as w:
                 if w.getnchannels() != 1 or w.getsampwidth() != 2 or w.getnframes() == 0:
