@@ -104,7 +104,8 @@ def flush_stdout() -> None:
 
 
 def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
-    debug = bool(ctx and ctx.find_root().params.get("debug")) or debug_from_env()
+    # --debug has envvar NARRATE_DEBUG, so click has already read the environment too.
+    debug = bool(ctx and ctx.find_root().params.get("debug"))
     original = sys.stdout
     if original is not None and not isinstance(original, _GuardedStdout):
         sys.stdout = _GuardedStdout(original)  # type: ignore[assignment]
@@ -146,10 +147,6 @@ def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
         )
     finally:
         sys.stdout = original
-
-
-def debug_from_env() -> bool:
-    return os.environ.get("NARRATE_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def guarded_main(entry: Callable[..., Any], **kwargs: Any) -> None:
