@@ -122,10 +122,15 @@ def get_profile(name: str) -> Profile:
 def apply_profile(
     settings: Settings, profile: Profile | str, explicit: Collection[str] = ()
 ) -> Settings:
-    """``settings`` made to deliver ``profile``; fields named in ``explicit`` are kept."""
+    """``settings`` made to deliver ``profile``; fields named in ``explicit`` are kept.
+
+    So are those kept by an earlier call (``settings.audio.explicit``): a manifest
+    item's profile, applied over the command line's, keeps ``--bitrate`` and the like.
+    """
     p = get_profile(profile) if isinstance(profile, str) else profile
-    audio: dict[str, Any] = {f: getattr(p, f) for f in _PROFILE_FIELDS if f not in explicit}
-    audio.update(profile=p.name, loudness=p.loudness)
+    kept = tuple(f for f in _PROFILE_FIELDS if f in explicit or f in settings.audio.explicit)
+    audio: dict[str, Any] = {f: getattr(p, f) for f in _PROFILE_FIELDS if f not in kept}
+    audio.update(profile=p.name, loudness=p.loudness, explicit=kept)
     return settings.with_overrides(audio=audio)
 
 

@@ -56,6 +56,8 @@ class AudioSettings:
     silence_threshold_db: float = -50.0  # trimming threshold, dBFS
     profile: str = "draft"  # the delivery profile these settings come from (narrate.profiles)
     loudness: LoudnessTarget | None = None  # None: the level the engine speaks at
+    # Fields above the user set over the profile; a profile applied later keeps them.
+    explicit: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ def fingerprint(
     """A digest of everything the MP3 is made from.
 
     Covers the bytes of the input, lexicon and cover, every setting that reaches the
-    audio or the tags (not the cache folder or the timeout; paths by content, so a
-    moved folder stays up to date), the title and output name, narrate's version and
+    audio or the tags (the delivery profile's name and values among them; not the
+    cache folder or the timeout; paths by content, so a moved folder stays up to
+    date), the title and output name, narrate's version and
     the engine's ``version`` as its adapter reports it (``Engine.version()``, asked of
     the adapter when not given; never a guess from what is on ``PATH``). A missing
     cover raises ``CoverError``; an unreadable input or lexicon ``OSError``.
@@ -61,13 +62,17 @@ def fingerprint(
         tags=replace(settings.tags, cover=None, title=title),
         text=replace(settings.text, lexicon=None),
     )
+    plain_settings = dataclasses.asdict(plain)
+    # Which fields were explicit is no part of the audio: their values, and the
+    # profile's name (settings.audio.profile), are.
+    plain_settings["audio"].pop("explicit")
     material = {
         "narrate": __version__,
         "engine": version,
         "input": _sha256_file(source),
         "lexicon": _sha256_file(settings.text.lexicon),
         "cover": _sha256_file(cover),
-        "settings": dataclasses.asdict(plain),
+        "settings": plain_settings,
         "title": title,
         "output": output_name,
     }

@@ -16,12 +16,13 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..files import MANIFEST_MAX_BYTES, TooLarge, read_capped, too_large_message
+from ..profiles import get_profile
 from ..tags import check_date
 from .model import Entry
 
 MANIFEST_KEYS = (
     "path", "title", "author", "album", "date", "description",
-    "cover", "voice", "rate", "lexicon", "output",
+    "cover", "voice", "rate", "lexicon", "output", "profile",
 )  # fmt: skip
 _ITEM_ONLY_KEYS = ("path", "output")
 _PATH_KEYS = ("path", "cover", "lexicon")
@@ -89,6 +90,11 @@ def _check_values(
             if path.is_dir():
                 raise ConfigError(f"{where}: {key} {value.strip()!r} is a folder, not a file")
             out[key] = path
+        elif key == "profile":
+            try:
+                out[key] = get_profile(value.strip()).name
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
         elif key in _TEXT_KEYS:
             out[key] = value if key == "description" else value.strip()
     if item and "path" not in out:

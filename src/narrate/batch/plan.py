@@ -1,6 +1,8 @@
 """Plan a batch: per entry its settings, title, output name and fingerprint.
 
-Settings: manifest item > manifest ``[defaults]`` > command-line options. The title
+Settings: manifest item > manifest ``[defaults]`` > command-line options; a manifest
+``profile`` replaces ``--profile`` but keeps the options given explicitly (``--bitrate``,
+``--head``, ``--tail``), as ``--profile`` itself does. The title
 comes from :func:`narrate.segment.document_title`, the rule ``read`` uses too. An
 entry whose MP3 already carries its fingerprint is settled as "up to date"; an
 unreadable input, a bad cover, an unsafe or unusable output name fails here, that
@@ -17,6 +19,7 @@ from typing import Any
 
 from ..clips import ClipStore
 from ..errors import CoverError, ItemError, OutputError
+from ..profiles import apply_profile
 from ..settings import Settings
 from .fingerprint import fingerprint, up_to_date
 from .model import FAILED, BatchPlan, Entry, ItemResult, WorkItem
@@ -41,6 +44,8 @@ def _item_settings(base: Settings, options: Mapping[str, Any]) -> Settings:
             if k in options}  # fmt: skip
     voice = {k: options[k] for k in ("voice", "rate") if k in options}
     text = {"lexicon": options["lexicon"]} if "lexicon" in options else {}
+    if "profile" in options:
+        base = apply_profile(base, options["profile"])
     return base.with_overrides(tags=tags, voice=voice, text=text)
 
 
