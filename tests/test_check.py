@@ -292,3 +292,21 @@ def test_content_a_silenced_paragraph_fails(spoken) -> None:
     assert rows["content: chapter 2"]["status"] == FAIL
     assert "paragraph 2's words are missing" in rows["content: chapter 2"]["detail"]
     assert rows["content: chapter 1"]["status"] in (PASS, INCONCLUSIVE)
+
+
+def test_content_with_intro_and_outro_passes_read_check_and_check_text(tmp_path: Path) -> None:
+    """The spoken intro and outro are chapters of their own: with --text (which holds
+    neither) they are matched to their own words, not counted as chapters too many."""
+    review = tmp_path / "r.txt"
+    review.write_text("Pain and Glory\n\n" + "\n\n".join(PARAS[i] for i in PICK[:2]),
+                      encoding="utf-8")  # fmt: skip
+    mp3 = tmp_path / "r.mp3"
+    read = CliRunner().invoke(cli, ["read", str(review), "-o", str(mp3), "--author", "Ann Smith",
+                                    "--intro", "{title}. A review by {author}.",
+                                    "--outro", "Thanks for listening.", "--check",
+                                    "--cache-dir", str(tmp_path / "cache")])  # fmt: skip
+    assert read.exit_code == 0, read.output
+    rows = _content(mp3, review)
+    assert rows.pop("_exit")["status"] == 0
+    assert {k: r["status"] for k, r in rows.items()} == {
+        f"content: chapter {n}": PASS for n in (1, 2, 3, 4)}  # fmt: skip

@@ -149,15 +149,29 @@ def judge(scores: Scores) -> list[tuple[str, str, str]]:
 
 
 def paragraphs_of(mp3: Path, text: Path | None) -> tuple[str, ...]:
-    if text is not None:
-        from ..segment import load_document
-        from ..settings import Settings
+    """The paragraphs the chapters should speak: the MP3's own lyrics, or ``text``'s.
 
-        return tuple(s.display for s in load_document(text, Settings()).segments)
+    With ``text``, narrate's spoken intro and outro (their own chapters, titled as
+    narrate.intro titles them, beyond the text's paragraphs) are taken from the lyrics.
+    """
     from ..tags import read_tags
 
-    lyrics = read_tags(mp3).lyrics or ""
-    return tuple(p.strip() for p in lyrics.split("\n\n") if p.strip())
+    tags = read_tags(mp3)
+    lyrics = tuple(p.strip() for p in (tags.lyrics or "").split("\n\n") if p.strip())
+    if text is None:
+        return lyrics
+    from ..intro import INTRO_TITLE, OUTRO_TITLE
+    from ..segment import load_document
+    from ..settings import Settings
+
+    own = tuple(s.display for s in load_document(text, Settings()).segments)
+    titles = [c.title for c in tags.chapters]
+    intro = outro = ()
+    if lyrics and len(titles) > len(own) and titles[0] == INTRO_TITLE:
+        intro = lyrics[:1]
+    if lyrics and len(titles) > len(own) + len(intro) and titles[-1] == OUTRO_TITLE:
+        outro = lyrics[-1:]
+    return intro + own + outro
 
 
 def content_findings(mp3: Path, text: Path | None) -> tuple[Finding, ...]:
