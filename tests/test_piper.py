@@ -240,3 +240,20 @@ def test_no_installed_voice_says_what_to_install(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(DependencyError) as info:
         PiperEngine(VoiceSettings(engine="piper"))
     assert str(info.value) == "no Piper voice is installed; " + pe.INSTALL_HINT
+
+
+def test_piper_under_the_podcast_profile_meets_its_numbers(sample_run: dict) -> None:
+    """The sample review's Piper clips (cached by the run above) delivered to the default
+    profile, measured by ffmpeg's ebur128 filter directly."""
+    from narrate.profiles import DEFAULT_PROFILE, apply_profile
+    from test_loudness import ebur128
+
+    assert DEFAULT_PROFILE == "podcast"
+    settings = apply_profile(sample_run["settings"], DEFAULT_PROFILE)
+    result = narrate(sample_run["doc"], sample_run["work"] / "podcast.mp3", settings,
+                     engine=Counting(settings.voice), store=sample_run["store"])  # fmt: skip
+    assert result.clips_synthesized == 0  # the clips above, only levelled and encoded again
+    m = ebur128(result.output)
+    assert abs(m["I"] + 16.0) <= 1.0, m
+    assert m["TP"] <= -1.0, m
+    assert dict(read_tags(result.output).txxx)["NARRATE_PROFILE"] == "podcast"
