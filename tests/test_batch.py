@@ -1107,10 +1107,43 @@ def test_fingerprint_follows_the_engine_adapters_version(tmp_path: Path) -> None
     a = tmp_path / "a.txt"
     a.write_text(review("ver"), encoding="utf-8")
     reported = ToneEngine(TONE.voice).version()
-    assert batch.engine_version("tone") == reported
+    assert batch.engine_version(TONE.voice) == reported
     base = batch.fingerprint(a, TONE, "T", "t.mp3")
     assert batch.fingerprint(a, TONE, "T", "t.mp3", reported) == base
     assert batch.fingerprint(a, TONE, "T", "t.mp3", reported + "-new") != base
+
+
+
+def test_a_changed_piper_voice_file_is_narrated_again(tmp_path: Path) -> None:
+    """The fingerprint holds the version the adapter reports with the item's own voice
+    (Piper's names the voice file's hash): a voice file changed in place re-narrates
+    its items, and an item with the default voice stays up to date."""
+    from narrate.engines.piper_engine import resolve_voice
+
+    joe = resolve_voice(None).model
+    mine = tmp_path / "voices" / "mine.onnx"
+    mine.parent.mkdir()
+    shutil.copy(joe, mine)
+    shutil.copy(f"{joe}.json", f"{mine}.json")
+    args = ["--manifest", "m.toml", "--engine", "piper", "--profile", "draft", "-j", "1",
+            "--out-dir", "out", "--cache-dir", "cache", "--report", "r.json"]  # fmt: skip
+    items = {"a": 'voice = "voices/mine.onnx"\n', "b": ""}  # b: the default voice, joe
+    for name, voice in items.items():
+        (tmp_path / f"{name}.txt").write_text(f"Voice {name}\n\nHello.\n", encoding="utf-8")
+        with open(tmp_path / "m.toml", "a", encoding="utf-8") as fh:
+            fh.write(f'[[item]]\npath = "{name}.txt"\n{voice}')
+    first = narrate_batch(tmp_path, *args)
+    assert first.returncode == 0, first.stderr
+    # the same model with one unknown protobuf field more: other bytes, the same voice
+    with open(mine, "ab") as fh:
+        fh.write(b"\xa2\x3e\x01x")
+    again = narrate_batch(tmp_path, *args)
+    assert again.returncode == 0, again.stderr
+    statuses = {s: (i["status"], i["output"]) for s, i in report(tmp_path / "r.json").items()}
+    assert statuses == {
+        "a.txt": ("ok", "out/voice-a.mp3"),
+        "b.txt": ("up to date", "out/voice-b.mp3"),
+    }
 
 
 # ------------------------------------------------------------- Dask only

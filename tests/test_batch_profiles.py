@@ -66,7 +66,8 @@ def test_a_manifest_profile_keeps_explicit_command_line_options(tmp_path: Path) 
     assert one.options == {"profile": "acx", "output": "one"} and "profile" not in two.options
     cli_settings = apply_profile(TONE.with_overrides(audio={"bitrate": "64k"}), "podcast",
                                  {"bitrate", "voice"})  # fmt: skip
-    plan = batch.plan_batch([one, two], cli_settings, tmp_path / "out", engine_version="t")
+    plan = batch.plan_batch([one, two], cli_settings, tmp_path / "out",
+                            versions=lambda v: ["t"] * len(v))  # fmt: skip
     acx, podcast = (w.settings.audio for w in plan.work)
     assert (acx.profile, acx.bitrate, acx.head, acx.tail) == ("acx", "64k", 0.75, 2.0)
     assert (podcast.profile, podcast.bitrate, podcast.head) == ("podcast", "64k", 0.5)

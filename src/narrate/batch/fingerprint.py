@@ -42,8 +42,9 @@ def fingerprint(
     audio or the tags (the delivery profile's name and values among them; not the
     cache folder or the timeout; paths by content, so a moved folder stays up to
     date), the title and output name, narrate's version and
-    the engine's ``version`` as its adapter reports it (``Engine.version()``, asked of
-    the adapter when not given; never a guess from what is on ``PATH``). A missing
+    the engine's ``version`` as its adapter reports it with this voice
+    (``Engine.version()``: Piper's holds the voice file's hash; asked of the adapter
+    when not given; never a guess from what is on ``PATH``). A missing
     cover raises ``CoverError``; an unreadable input or lexicon ``OSError``.
     """
     cover = settings.tags.cover
@@ -54,7 +55,7 @@ def fingerprint(
     if version is None:
         from .probe import engine_version
 
-        version = engine_version(settings.voice.engine)
+        version = engine_version(settings.voice)
     plain = replace(
         settings,
         cache_dir=None,

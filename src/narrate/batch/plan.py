@@ -12,7 +12,7 @@ entry only. Nothing is written and no engine starts in this process.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,14 @@ from typing import Any
 from ..clips import ClipStore
 from ..errors import CoverError, ItemError, OutputError
 from ..profiles import apply_profile
-from ..settings import Settings
+from ..settings import Settings, VoiceSettings
 from .fingerprint import fingerprint, up_to_date
 from .model import FAILED, BatchPlan, Entry, ItemResult, WorkItem
 from .names import MAX_NAME_BYTES, PATHLIKE_TITLE, Names, check_output_name, shown, source_id
 
 log = logging.getLogger(__name__)
+# The engine's version with each voice, None for a voice it does not know.
+Versions = Callable[[Sequence[VoiceSettings]], Sequence[str | None]]
 
 
 def resolve_title(source: Path, settings: Settings) -> str:
@@ -82,14 +84,15 @@ def plan_batch(
     settings: Settings,
     out_dir: Path,
     *,
-    engine_version: str | None = None,
+    versions: Versions | None = None,
 ) -> BatchPlan:
     """Decide, for every entry, its output and whether it must be narrated at all.
 
     Reads every input (to find its title) and the MP3s already in ``out_dir`` (to know
     whose they are), but starts no engine and writes nothing. Whatever is wrong with
-    one entry fails that entry only. ``engine_version`` is what the engine's adapter
-    reports (asked of it in a spawn process when not given).
+    one entry fails that entry only. ``versions`` tells what the engine's adapter
+    reports as its version with each item's voice, None for a voice it does not know
+    (:func:`.probe.engine_versions` in a spawn process when not given).
     """
     from ..pipeline import check_output, output_name
 
@@ -154,10 +157,18 @@ def plan_batch(
             continue
         named.append(d)
 
+    if versions is None:
+        from .probe import engine_versions as versions
+    voices = list(dict.fromkeys(d.settings.voice for d in named))
+    version_of = dict(zip(voices, versions(voices), strict=True))
     work: list[WorkItem] = []
     for d in sorted(named, key=lambda d: d.index):
+        version = version_of[d.settings.voice]
         try:
-            fp = fingerprint(d.entry.source, d.settings, d.title, d.name, engine_version)
+            # a voice its engine does not know: no print, so never up to date;
+            # check_voices names it before anything is narrated
+            fp = "" if version is None else fingerprint(d.entry.source, d.settings, d.title,
+                                                        d.name, version)  # fmt: skip
         except CoverError as exc:
             fail(d.index, d.entry, str(exc), d.title)
             continue

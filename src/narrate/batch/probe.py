@@ -71,43 +71,16 @@ def spawned(function: Callable[..., Any], *args: Any) -> Any:
         raise EngineError("the speech engine crashed while it was starting") from None
 
 
-def engine_versions(names: Sequence[str]) -> list[str | ErrorData]:
-    """Start each engine once and ask its adapter for its version (run where engines run)."""
-    out: list[str | ErrorData] = []
-    for name in names:
-        try:
-            engine = _engine(VoiceSettings(engine=name))
-        except FatalError as exc:
-            out.append(ErrorData.of(exc))
-            continue
-        try:
-            out.append(engine.version())
-        finally:
-            _close(engine)
-    return out
+Answer = str | VoiceProblem  # a voice's version, or why it cannot be used
 
 
-_VERSIONS: dict[str, str] = {}
-
-
-def engine_version(engine: str, call: Call = spawned) -> str:
-    """What the engine's adapter reports as its version (``Engine.version()``), asked
-    through ``call`` (in a spawn process: once per process and engine). Raises
-    ``FatalError`` when the engine cannot start."""
-    if call is spawned and engine in _VERSIONS:
-        return _VERSIONS[engine]
-    (found,) = call(engine_versions, [engine])
-    if isinstance(found, ErrorData):
-        raise found.error()
-    if call is spawned:
-        _VERSIONS[engine] = found
-    return found
-
-
-def voice_problems(wanted: Sequence[VoiceSettings]) -> list[VoiceProblem | None]:
-    """Start each engine with each voice once (run where engines run)."""
-    engines: list[Any] = []  # kept alive: pyttsx3 must not initialise espeak-ng twice
-    out: list[VoiceProblem | None] = []
+def _start_each(wanted: Sequence[VoiceSettings], ask: Callable[[Any], Any]) -> list[Any]:
+    """Start the engine with each voice once and ``ask`` it; a ``VoiceProblem`` for a
+    voice that cannot start. After an engine that cannot start at all, nothing more is
+    asked (the list is then shorter). Every engine stays alive to the end: pyttsx3 must
+    not initialise espeak-ng twice."""
+    engines: list[Any] = []
+    out: list[Any] = []
     try:
         for voice in wanted:
             try:
@@ -118,11 +91,72 @@ def voice_problems(wanted: Sequence[VoiceSettings]) -> list[VoiceProblem | None]
                 if not unknown:
                     break  # the engine itself cannot start: no use asking it again
             else:
-                out.append(None)
+                out.append(ask(engines[-1]))
     finally:
         for engine in engines:
             _close(engine)
     return out
+
+
+def _version(engine: Any) -> str:
+    return str(engine.version())
+
+
+def voice_versions(wanted: Sequence[VoiceSettings]) -> list[Answer]:
+    """Each voice's ``Engine.version()`` as its adapter reports it with that voice
+    (run where engines run): Piper's names the voice file's hash, speaker and pace."""
+    return _start_each(wanted, _version)
+
+
+_VERSIONS: dict[VoiceSettings, str] = {}
+
+
+def _answers(voices: Sequence[VoiceSettings], call: Call) -> dict[VoiceSettings, Answer]:
+    """Each distinct voice's version, or the problem of a voice its engine does not
+    know, asked through ``call`` in one go; raises ``FatalError`` when the engine cannot
+    start. Through ``spawned``, each version is asked once per process."""
+    cached = call is spawned
+    found: dict[VoiceSettings, Answer] = {}
+    wanted = []
+    for voice in dict.fromkeys(voices):
+        if cached and voice in _VERSIONS:
+            found[voice] = _VERSIONS[voice]
+        else:
+            wanted.append(voice)
+    if wanted:
+        for voice, answer in zip(wanted, call(voice_versions, wanted), strict=False):
+            if isinstance(answer, VoiceProblem) and not answer.unknown:
+                raise answer.error.error()
+            found[voice] = answer
+            if cached and isinstance(answer, str):
+                _VERSIONS[voice] = answer
+    return found
+
+
+def engine_versions(voices: Sequence[VoiceSettings], call: Call = spawned) -> list[str | None]:
+    """What the engine's adapter reports as its version (``Engine.version()``) with each
+    of ``voices``; None for a voice its engine does not know (``check_voices`` names
+    it). Raises ``FatalError`` when the engine cannot start."""
+    found = _answers(voices, call)
+    return [a if isinstance(a, str) else None for a in (found[v] for v in voices)]
+
+
+def engine_version(voice: VoiceSettings, call: Call = spawned) -> str:
+    """:func:`engine_versions` of one voice; raises ``UnknownVoiceError`` for a voice
+    its engine does not know."""
+    answer = _answers([voice], call)[voice]
+    if isinstance(answer, VoiceProblem):
+        raise UnknownVoiceError(answer.error.message)
+    return answer
+
+
+def voice_problems(wanted: Sequence[VoiceSettings]) -> list[VoiceProblem | None]:
+    """Start each engine with each voice once (run where engines run)."""
+    return [a if isinstance(a, VoiceProblem) else None for a in _start_each(wanted, _none)]
+
+
+def _none(engine: Any) -> None:
+    return None
 
 
 def check_voices(wanted: Iterable[tuple[VoiceSettings, str]], call: Call = spawned) -> None:

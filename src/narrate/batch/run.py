@@ -35,7 +35,7 @@ from .model import (
     WorkerState,
 )
 from .plan import order, plan_batch
-from .probe import check_voices, engine_version
+from .probe import check_voices, engine_versions
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ def run_batch(
         check_out_dir(out_dir)
         runner = executor if isinstance(executor, Executor) else create_executor(executor, jobs)
         with runner:
-            version = engine_version(settings.voice.engine, runner.call)
-            plan = plan_batch(entries, settings, out_dir, engine_version=version)
+            plan = plan_batch(entries, settings, out_dir,
+                              versions=lambda v: engine_versions(v, runner.call))  # fmt: skip
             results.extend(plan.settled)
             _run_plan(plan, entries, runner, out_dir, started, results, on_progress)
     except FatalError as exc:
