@@ -864,7 +864,7 @@ def test_voices_are_checked_in_a_spawned_process_not_in_the_parent(tmp_path: Pat
         "from narrate.errors import UnknownVoiceError\n"
         "from narrate.settings import VoiceSettings as V\n"
         f"batch.check_voices([(V(voice={voices[0]['id']!r}), 'm: item 1'),\n"
-        "                     (V(engine='tone', voice='anything'), 'm: item 2')])\n"
+        "                     (V(engine='tone', voice='tone'), 'm: item 2')])\n"
         "try:\n"
         "    batch.check_voices([(V(voice='no-such-voice'), 'm: item 3')])\n"
         "except UnknownVoiceError as exc:\n"

@@ -110,6 +110,19 @@ def test_unknown_voice(run, tmp_path, tone_review, cache) -> None:
     assert not out.exists()
 
 
+def test_the_tone_engine_refuses_a_voice_it_does_not_have(run, tmp_path, tone_review, cache):
+    out = tmp_path / "out.mp3"
+    args = ["--engine", "tone", "-o", out, "--cache-dir", cache]
+    for voice in ("tone", "square TONE"):  # its one voice, by id or name, in any case
+        ok = run("read", tone_review, "--voice", voice, *args)
+        assert ok.exit_code == 0, ok.stderr
+    out.unlink()
+    calls = ToneEngine.calls
+    line = ("Error: unknown voice 'nosuch' for engine tone "
+            "(list voices with: narrate voices --engine tone)")  # fmt: skip
+    _fails(run("read", tone_review, "--voice", "nosuch", *args), line)
+    assert (ToneEngine.calls, out.exists()) == (calls, False)  # refused before any synthesis
+
 def test_missing_input(run, tmp_path, cache) -> None:
     missing = tmp_path / "missing.txt"
     result = run("read", missing, "--engine", "tone", "-o", tmp_path / "o.mp3",

@@ -83,7 +83,7 @@ def test_an_unwritable_cache_is_an_output_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        {"voice": "other"},
+        {"voice": "tone"},
         {"rate": 176},
         {"volume": 0.5},
     ],

@@ -6,7 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..settings import VoiceSettings
+from ..errors import UnknownVoiceError
+from ..settings import DEFAULT_ENGINE, VoiceSettings
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,15 @@ def language_for_script(script: str) -> str | None:
     return next((lang for lang, s in LANGUAGE_SCRIPTS.items() if script in s), None)
 
 
+def unknown_voice(engine: str, wanted: str, alternative: str = "") -> UnknownVoiceError:
+    """The refusal of a voice an engine does not have: it names the voice and the
+    command that lists the engine's voices (``alternative``: what else may be given)."""
+    command = "narrate voices" + ("" if engine == DEFAULT_ENGINE else f" --engine {engine}")
+    return UnknownVoiceError(
+        f"unknown voice {wanted!r} for engine {engine} (list voices with: {command}{alternative})"
+    )
+
+
 class Engine(ABC):
     """One text-to-speech backend.
 
@@ -147,6 +157,17 @@ class Engine(ABC):
     @abstractmethod
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         """Yield the audio for ``text``; raise ``ClipError`` when nothing usable came out."""
+
+    def find_voice(self, wanted: str) -> Voice:
+        """The voice whose id or name is ``wanted`` (exactly, else ignoring case); raises
+        ``UnknownVoiceError`` when there is none."""
+        voices = self.voices()
+        for fold in (str, str.lower):
+            for key in ("id", "name"):
+                for v in voices:
+                    if fold(getattr(v, key)) == fold(wanted):
+                        return v
+        raise unknown_voice(self.name, wanted)
 
     def version(self) -> str:
         """A string that changes when the engine's output may change (part of the cache key)."""

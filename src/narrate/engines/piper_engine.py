@@ -39,7 +39,14 @@ from typing import Any
 
 from ..errors import ClipError, DependencyError, EngineError, UnknownVoiceError
 from ..settings import VoiceSettings
-from .base import ENGINE_THREADS_ENV, AudioChunk, Engine, Voice, scripts_for_language
+from .base import (
+    ENGINE_THREADS_ENV,
+    AudioChunk,
+    Engine,
+    Voice,
+    scripts_for_language,
+    unknown_voice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +137,7 @@ def resolve_voice(wanted: str | None) -> PiperVoiceFile:
             return v
     if wanted is None:
         return voices[0]
-    raise UnknownVoiceError(
-        f"unknown voice {wanted!r} for engine piper "
-        "(list voices with: narrate voices --engine piper, or give the path of an .onnx file)"
-    )
+    raise unknown_voice("piper", wanted, ", or give the path of an .onnx file")
 
 
 def engine_threads() -> int:

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ClipError, DependencyError, EngineError, UnknownVoiceError
+from ..errors import ClipError, DependencyError, EngineError
 from ..settings import VoiceSettings
 from .base import AudioChunk, Engine, Voice, scripts_for_language
 
@@ -266,21 +266,7 @@ class Pyttsx3Engine(Engine):
         return out
 
     def _resolve_voice(self, wanted: str | None) -> str | None:
-        if not wanted:
-            return None
-        voices = self.voices()
-        for key in (lambda v: v.id, lambda v: v.name):
-            for v in voices:
-                if key(v) == wanted:
-                    return v.id
-        low = wanted.lower()
-        for key in (lambda v: v.id.lower(), lambda v: v.name.lower()):
-            for v in voices:
-                if key(v) == low:
-                    return v.id
-        raise UnknownVoiceError(
-            f"unknown voice {wanted!r} for engine {self.name} (list voices with: narrate voices)"
-        )
+        return self.find_voice(wanted).id if wanted else None
 
     def scripts(self) -> frozenset[str] | None:
         """What espeak-ng's current voice reads, from its language; None elsewhere."""

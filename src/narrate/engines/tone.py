@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 
 from ..errors import ClipError
+from ..settings import VoiceSettings
 from .base import AudioChunk, Engine, Voice
 
 SAMPLE_RATE = 22050
@@ -36,6 +37,11 @@ class ToneEngine(Engine):
     leading = 0.2
     trailing = 0.3
     calls = 0  # counted across instances in this process, for tests
+
+    def __init__(self, settings: VoiceSettings) -> None:
+        super().__init__(settings)
+        if settings.voice:
+            self.find_voice(settings.voice)  # its one voice, "tone", or UnknownVoiceError
 
     def voices(self) -> list[Voice]:
         return [Voice(id="tone", name="Square tone", languages=("zxx",), gender=None)]
