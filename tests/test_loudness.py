@@ -17,7 +17,16 @@ from hypothesis import strategies as st
 
 from narrate.cli import cli
 from narrate.clips import ClipStore
-from narrate.loudness import LimiterStats, normalize, sliding_min, true_peaks
+from narrate.loudness import (
+    TOLERANCE,
+    LimiterStats,
+    Loudness,
+    deliver,
+    measure_pcm,
+    normalize,
+    sliding_min,
+    true_peaks,
+)
 from narrate.pipeline import narrate
 from narrate.profiles import PROFILES, apply_profile, get_profile
 from narrate.segment import load_document
@@ -120,6 +129,50 @@ def test_limiter_gain_moves_smoothly() -> None:
     g = g[~np.isnan(g)]
     assert g.min() < 0.6  # it limited the burst
     assert np.abs(np.diff(g)).max() < 0.1  # ... without a jump between neighbouring samples
+
+
+class _LossyEncoder:
+    """Stands in for LAME: the "encoded" audio is the PCM 0.5 dB lower."""
+
+    DROP = 10 ** (-0.5 / 20)
+
+    def __init__(self) -> None:
+        self.encodes = 0
+        self.data = b""
+
+    def lossy(self, blocks) -> bytes:
+        x = np.frombuffer(b"".join(blocks), "<i2").astype(np.float64) * self.DROP
+        return np.rint(x).astype("<i2").tobytes()
+
+    def encode(self, blocks) -> None:
+        self.encodes += 1
+        self.data = self.lossy(blocks)
+
+    def measure(self) -> Loudness:
+        return measure_pcm([self.data], 22050)
+
+    def encode_sample(self, blocks) -> Loudness:
+        return measure_pcm([self.lossy(blocks)], 22050)
+
+
+@pytest.mark.parametrize("sampled", [True, False])
+def test_delivery_learns_the_encoders_loss_from_a_sample(sampled: bool) -> None:
+    """With a sample, the encoder's loss is known before the one encode: it lands on target.
+
+    Without one, the first encode misses by the loss and a second is needed.
+    """
+    pcm = _pcm(_speechlike(30.0, seed=3))
+    blocks = [pcm[i : i + 8192] for i in range(0, len(pcm), 8192)]
+    sample = blocks[::4]
+    target = get_profile("podcast").loudness
+    enc = _LossyEncoder()
+    d = deliver(lambda: iter(blocks), 22050, target, measure_pcm(blocks, 22050), enc.encode,
+                enc.measure, sample=(lambda: iter(sample)) if sampled else None,
+                encode_sample=enc.encode_sample if sampled else None)  # fmt: skip
+    assert abs(d.measured.integrated - target.level) <= TOLERANCE
+    assert (enc.encodes, d.encodes) == ((1, 1) if sampled else (2, 2))
+    assert d.encoder_offset == (pytest.approx(0.5, abs=0.1) if sampled else 0.0)
+    assert d.probes <= 3
 
 
 def test_sliding_min_matches_the_definition() -> None:

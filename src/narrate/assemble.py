@@ -19,6 +19,8 @@ from .model import ChapterTiming, Cue, Document, Timeline
 from .settings import AudioSettings
 
 SILENCE_BLOCK_FRAMES = 8192
+SAMPLE_EVERY = 4  # a loudness sample takes every 4th sentence (with the pause after it)
+SAMPLE_CLIPS = 150  # and no more sentences than this, whatever the length
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,22 @@ def planned_timeline(doc: Document, audio: AudioSettings) -> Timeline:
         (seg.index, s, silent) for seg in doc.segments for s in range(len(seg.sentences))
     )
     return timeline(doc, list(lay_out(placed, audio, rate)), rate)
+
+
+def loudness_sample(pieces: Sequence[Piece]) -> list[Piece]:
+    """Every n-th sentence of ``pieces`` with the pause after it: a part that sounds alike.
+
+    n is ``SAMPLE_EVERY``, or more for long inputs, so that the sample stays under
+    ``SAMPLE_CLIPS`` sentences (a few minutes of speech) however long the narration.
+    """
+    spoken = [i for i, piece in enumerate(pieces) if piece.clip is not None]
+    every = max(SAMPLE_EVERY, -(-len(spoken) // SAMPLE_CLIPS))
+    picked: list[Piece] = []
+    for i in spoken[::every]:
+        picked.append(pieces[i])
+        if i + 1 < len(pieces) and pieces[i + 1].clip is None:
+            picked.append(pieces[i + 1])
+    return picked
 
 
 def _clip_pcm(clip: Clip, rate: int, frames: int) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from slugify import slugify
 
 from . import __version__
-from .assemble import Piece, lay_out, pcm_stream, planned_timeline, timeline
+from .assemble import Piece, lay_out, loudness_sample, pcm_stream, planned_timeline, timeline
 from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
 from .clips import Clip, ClipStore, render_clip
 from .encode import encode_mp3, expected_samples, ffmpeg_path
@@ -25,7 +26,7 @@ from .engines import Engine, create_engine
 from .errors import InputError, OutputError
 from .files import is_one_of
 from .lametag import fix_lame_crc
-from .loudness import Delivery, deliver, measure_file, measure_pcm
+from .loudness import Delivery, Loudness, deliver, measure_file, measure_pcm
 from .model import Document, Timeline
 from .settings import AudioSettings, Settings
 from .tags import (
@@ -258,7 +259,14 @@ def encode_at_level(
     if audio.loudness is None:
         encode(pcm)
         return None
+    def encode_sample(blocks: Iterator[bytes]) -> Loudness:
+        with tempfile.TemporaryDirectory(prefix="narrate-sample-") as folder:
+            path = Path(folder) / "sample.mp3"
+            encode_mp3(blocks, rate, path, audio, name=name)
+            return measure_file(path)
+
     source = measure_pcm(pcm, rate)
+    sample = loudness_sample(pieces)
     return deliver(
         lambda: pcm_stream(pieces, rate),
         rate,
@@ -266,6 +274,8 @@ def encode_at_level(
         source,
         lambda blocks: encode(blocks, source.frames),  # now the length is known exactly
         lambda: measure_file(tmp),
+        sample=lambda: pcm_stream(sample, rate),
+        encode_sample=encode_sample,
     )
 
 
