@@ -56,6 +56,27 @@ README_END = "<!-- bench:end -->"
 SAMPLE_EVERY = 0.02  # seconds between memory samples of the process tree
 MP3_ARGS = "-ac 1 -ar 44100 -c:a libmp3lame -b:a 96k"
 
+# The raw piper API, as its README shows it: the voice loaded once, each text streamed
+# into ffmpeg. Same length scale as narrate's at 175 wpm, so both speak as long.
+RAW_PIPER = '''\
+import subprocess, sys
+from piper import PiperVoice
+from piper.config import SynthesisConfig
+
+voice = PiperVoice.load(sys.argv[1])
+syn = SynthesisConfig(length_scale=float(sys.argv[2]))
+args = sys.argv[3:]
+for text, out in zip(args[::2], args[1::2]):
+    ff = subprocess.Popen(["ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar",
+                           str(voice.config.sample_rate), "-ac", "1", "-i", "-",
+                           *"MP3ARGS".split(), out], stdin=subprocess.PIPE)
+    for chunk in voice.synthesize(open(text, encoding="utf-8").read(), syn):
+        ff.stdin.write(chunk.audio_int16_bytes)
+    ff.stdin.close()
+    if ff.wait():
+        sys.exit("ffmpeg failed")
+'''.replace("MP3ARGS", MP3_ARGS)
+
 TUTORIAL = '''\
 import os, sys, threading
 import pyttsx3
@@ -85,28 +106,31 @@ audio.export(sys.argv[2], format="mp3", bitrate="96k", parameters=["-ac", "1", "
 @dataclass
 class Run:
     seconds: float
-    peak_mib: float
+    peak_mib: float  # RSS summed over the tree: shared pages count once per process
     ok: bool = True
     error: str = ""
+    peak_pss_mib: float = 0.0  # PSS summed: shared pages split among their sharers
 
 
-def tree_rss(proc: object) -> int:
-    """Bytes resident in ``proc`` and all its descendants right now."""
+def tree_memory(proc: object) -> tuple[int, int]:
+    """Bytes resident (RSS, PSS) in ``proc`` and all its descendants right now."""
     import psutil
 
-    total = 0
+    rss = pss = 0
     try:
         procs = [proc, *proc.children(recursive=True)]  # type: ignore[attr-defined]
     except psutil.Error:
-        return 0
+        return 0, 0
     for p in procs:
         with contextlib.suppress(psutil.Error):  # it ended between listing and sampling
-            total += p.memory_info().rss
-    return total
+            full = p.memory_full_info()
+            rss += full.rss
+            pss += getattr(full, "pss", full.rss)
+    return rss, pss
 
 
 def measure(cmd: Sequence[str] | str, *, shell: bool = False, cwd: Path | None = None) -> Run:
-    """Wall time of ``cmd`` and the peak RSS of its whole process tree."""
+    """Wall time of ``cmd`` and the peak RSS and PSS of its whole process tree."""
     import psutil
 
     with tempfile.TemporaryFile() as err:
@@ -116,28 +140,30 @@ def measure(cmd: Sequence[str] | str, *, shell: bool = False, cwd: Path | None =
             stdout=subprocess.DEVNULL, stderr=err,
         )  # fmt: skip
         ps = psutil.Process(proc.pid)
-        peak = 0
+        peak = peak_pss = 0
         while proc.poll() is None:
-            peak = max(peak, tree_rss(ps))
+            rss, pss = tree_memory(ps)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(SAMPLE_EVERY)
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
             err.seek(0)
             lines = err.read().decode("utf-8", "replace").strip().splitlines() or ["?"]
-            return Run(seconds, peak / 2**20, ok=False, error=lines[-1][:200])
-    return Run(seconds, peak / 2**20)
+            return Run(seconds, peak / 2**20, ok=False, error=lines[-1][:200],
+                       peak_pss_mib=peak_pss / 2**20)  # fmt: skip
+    return Run(seconds, peak / 2**20, peak_pss_mib=peak_pss / 2**20)
 
 
 def measure_seq(cmds: Sequence[str]) -> Run:
     """Several shell commands one after another, as one run (the raw batch baseline)."""
-    total, peak = 0.0, 0.0
+    total, peak, pss = 0.0, 0.0, 0.0
     for cmd in cmds:
         r = measure(cmd, shell=True)
+        peak, pss = max(peak, r.peak_mib), max(pss, r.peak_pss_mib)
         if not r.ok:
-            return Run(total + r.seconds, max(peak, r.peak_mib), ok=False, error=r.error)
+            return Run(total + r.seconds, peak, ok=False, error=r.error, peak_pss_mib=pss)
         total += r.seconds
-        peak = max(peak, r.peak_mib)
-    return Run(total, peak)
+    return Run(total, peak, peak_pss_mib=pss)
 
 
 # -- inputs ----------------------------------------------------------------------------
@@ -213,6 +239,10 @@ class Series:
         ok = [r.peak_mib for r in self.runs if r.ok]
         return max(ok) if ok else None
 
+    def peak_pss(self) -> float | None:
+        ok = [r.peak_pss_mib for r in self.runs if r.ok and r.peak_pss_mib]
+        return max(ok) if ok else None
+
 
 @dataclass
 class Result:
@@ -239,24 +269,43 @@ def alternate(rounds: int, steps: Sequence[tuple[Series, Callable[[int], Run]]])
             )
 
 
-def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: str) -> Result:
+def raw_piper_cmd(pairs: Sequence[tuple[Path, Path]]) -> list[str]:
+    """The raw piper API on each (text, mp3) pair, one after another, the voice loaded once."""
+    from narrate.engines.piper_engine import LENGTH_SCALE_AT_175, installed_voices
+
+    voice = installed_voices()[0]
+    base = float(voice.config.get("inference", {}).get("length_scale") or 1.0)
+    flat = [str(x) for pair in pairs for x in pair]
+    return [sys.executable, "-c", RAW_PIPER, str(voice.model), str(base * LENGTH_SCALE_AT_175),
+            *flat]  # fmt: skip
+
+
+def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: str) -> list[Result]:
+    """``read`` in the draft profile against the baselines (none of which normalizes);
+    for pyttsx3 also in the default podcast profile, against draft: the cost of loudness."""
     text = work / f"x{copies}.txt"
     text.write_text(repeated(copies), encoding="utf-8")
-    nar = Series(f"narrate read --engine {engine}")
+    nar = Series(f"narrate read --engine {engine} --profile draft")
+    pod = Series(f"narrate read --engine {engine} (podcast, the default)")
     steps: list[tuple[Series, Callable[[int], Run]]] = []
 
-    def run_narrate(i: int) -> Run:
+    def run_narrate(i: int, *profile: str) -> Run:
         cache = work / f"cache-{engine}-{copies}-{i}"  # empty: nothing comes from a cache
-        r = measure(narrate_cmd("read", str(text), "-o", str(work / "n.mp3"),
+        r = measure(narrate_cmd("read", str(text), "-o", str(work / "n.mp3"), *profile,
                                 "--engine", engine, "--cache-dir", str(cache)))  # fmt: skip
         shutil.rmtree(cache, ignore_errors=True)
         return r
 
-    steps.append((nar, run_narrate))
+    steps.append((nar, lambda i: run_narrate(i, "--profile", "draft")))
     bases = []
     if engine == "pyttsx3":
+        steps.append((pod, lambda i: run_narrate(i)))
         raw = Series("espeak-ng | ffmpeg")
         steps.append((raw, lambda i: measure(raw_cmd(text, work / "raw.mp3"), shell=True)))
+        bases.append(raw)
+    else:
+        raw = Series("raw piper API | ffmpeg")
+        steps.append((raw, lambda i: measure(raw_piper_cmd([(text, work / "raw.mp3")]))))
         bases.append(raw)
     if tutorial:
         script = work / "tutorial.py"
@@ -267,19 +316,28 @@ def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: s
         bases.append(tut)
     alternate(rounds, steps)
     job = f"read, x{copies} ({words(text):,} words)" + ("" if engine == "pyttsx3" else ", Piper")
-    return Result(f"x{copies}" + ("" if engine == "pyttsx3" else f"-{engine}"), job,
-                  words(text), nar, bases)  # fmt: skip
+    case = f"x{copies}" + ("" if engine == "pyttsx3" else f"-{engine}")
+    results = [Result(case, job, words(text), nar, bases)]
+    if engine == "pyttsx3":
+        results.append(Result(f"{case}-podcast", f"{job}, podcast profile", words(text), pod,
+                              [nar]))  # fmt: skip
+    return results
 
 
-def case_batch(work: Path, count: int, rounds: int, jobs: int = 2) -> Result:
+def case_batch(work: Path, count: int, rounds: int, jobs: int = 2,
+               engine: str = "pyttsx3") -> Result:  # fmt: skip
     src = work / f"batch{count}"
     paths = make_reviews(src, count)
-    nar = Series(f"narrate batch --jobs {jobs}")
-    raw = Series("espeak-ng | ffmpeg, one after another")
+    nar = Series(f"narrate batch --jobs {jobs} --profile draft")
+    if engine == "pyttsx3":
+        raw = Series("espeak-ng | ffmpeg, one after another")
+    else:
+        raw = Series("raw piper API | ffmpeg, one after another")
 
     def run_narrate(i: int) -> Run:
         cache, out = work / f"bcache{i}", work / f"bout{i}"
         r = measure(narrate_cmd("batch", str(src), "--jobs", str(jobs), "--out-dir", str(out),
+                                "--engine", engine, "--profile", "draft",
                                 "--cache-dir", str(cache)))  # fmt: skip
         shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
@@ -288,11 +346,15 @@ def case_batch(work: Path, count: int, rounds: int, jobs: int = 2) -> Result:
     def run_raw(i: int) -> Run:
         out = work / "braw"
         out.mkdir(exist_ok=True)
+        if engine != "pyttsx3":
+            return measure(raw_piper_cmd([(p, out / f"{p.stem}.mp3") for p in paths]))
         return measure_seq([raw_cmd(p, out / f"{p.stem}.mp3") for p in paths])
 
     alternate(rounds, [(nar, run_narrate), (raw, run_raw)])
     total = sum(words(p) for p in paths)
-    return Result(f"batch{count}", f"batch of {count} reviews ({total:,} words)", total, nar, [raw])
+    suffix = "" if engine == "pyttsx3" else f"-{engine}"
+    job = f"batch of {count} reviews ({total:,} words)" + ("" if engine == "pyttsx3" else ", Piper")
+    return Result(f"batch{count}{suffix}", job, total, nar, [raw])
 
 
 def case_noop(work: Path, count: int, rounds: int, jobs: int = 2) -> Result:
@@ -425,6 +487,14 @@ def fmt_mib(x: float | None) -> str:
     return "—" if x is None else f"{x:.0f} MiB"
 
 
+def fmt_mem(series: Series) -> str:
+    """Peak PSS of the tree, with the peak RSS sum (which counts shared pages again) after."""
+    pss, rss = series.peak_pss(), series.peak()
+    if pss is None:
+        return fmt_mib(rss)
+    return f"{pss:.0f} MiB ({rss:.0f})"
+
+
 def cell(label: str) -> str:
     return label.replace("|", "\\|")
 
@@ -432,7 +502,7 @@ def cell(label: str) -> str:
 def table_rows(results: Sequence[Result]) -> list[str]:
     head = [
         "| job | baseline | baseline | narrate | ratio (median of rounds) | rounds' ratios "
-        "| peak RSS, narrate tree | peak RSS, baseline tree |",
+        "| peak memory, narrate tree: PSS (RSS) | peak memory, baseline tree: PSS (RSS) |",
         "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     rows = []
@@ -441,14 +511,14 @@ def table_rows(results: Sequence[Result]) -> list[str]:
         failed = [r.error for r in n.runs if not r.ok]
         nar = fmt_s(n.median()) if not failed else f"failed: {failed[0]}"
         if not res.baselines:
-            rows.append(f"| {res.job} | | | {nar} | | | {fmt_mib(n.peak())} | |")
+            rows.append(f"| {res.job} | | | {nar} | | | {fmt_mem(n)} | |")
         for base in res.baselines:
             rs = ratios(res, base)
             ratio = f"{statistics.median(rs):.2f}×" if rs else "—"
             each = ", ".join(f"{r:.2f}" for r in rs)
             rows.append(
                 f"| {res.job} | {cell(base.label)} | {fmt_s(base.median())} | {nar} | {ratio} "
-                f"| {each} | {fmt_mib(n.peak())} | {fmt_mib(base.peak())} |"
+                f"| {each} | {fmt_mem(n)} | {fmt_mem(base)} |"
             )
     return head + rows
 
@@ -495,7 +565,8 @@ def load_results() -> dict[str, Result]:
     return out
 
 
-ORDER = ["x1", "x20", "x200", "batch20", "noop50", "x1-piper", "x20-piper"]
+ORDER = ["x1", "x20", "x200", "batch20", "noop50", "x1-podcast", "x20-podcast", "x200-podcast",
+         "x1-piper", "x20-piper", "batch20-piper"]
 
 
 def ordered(by_case: dict[str, Result]) -> list[Result]:
@@ -516,18 +587,22 @@ def markdown(by_case: dict[str, Result], quality: dict | None = None) -> str:
         "Written by `scripts/bench.py` (do not edit by hand; rerun it). Every narrate run "
         "starts with an empty clip cache, and every copy of the sample review has its "
         "own sentences, so nothing comes from the cache. narrate and its baselines run "
-        "alternately, round by round; a ratio below 1 means narrate is faster. Peak RSS "
-        "is the whole process tree (narrate or the shell, with every ffmpeg, espeak-ng "
-        "and worker), summed at each moment; each ffmpeg's RSS includes about 40 MiB of "
-        "shared library pages that the ffmpegs running at once share, counted once per "
-        "ffmpeg.",
+        "alternately, round by round; a ratio below 1 means narrate is faster. narrate "
+        "runs in the draft profile against the baselines, since none of them normalizes "
+        "loudness; the podcast rows (the default profile: measured, one gain, a true-peak "
+        "limiter, measured again once encoded) have narrate's draft run of the same round "
+        "as their baseline, so their ratio is the cost of normalization. Peak memory is "
+        "the whole process tree (narrate or the shell, with every ffmpeg, espeak-ng and "
+        "worker), summed at each moment: PSS, which splits shared pages among the "
+        "processes that share them, and in brackets RSS, which counts each ffmpeg's "
+        "40 MiB of shared libraries again for every ffmpeg running at once.",
         "",
         f"Machine: {machine()}. Measured: {', '.join(measured) or '?'}.",
         "",
         *table_rows(ordered(by_case)),
         "",
     ]
-    missing = [c for c in ORDER[:5] if c not in by_case]
+    missing = [c for c in ORDER if c not in by_case and not c.endswith("-podcast")]
     if missing:
         lines += [f"Not measured yet: {', '.join(missing)} (run `scripts/bench.py --cases "
                   f"{','.join(missing)} --write`).", ""]  # fmt: skip
@@ -543,7 +618,10 @@ def markdown(by_case: dict[str, Result], quality: dict | None = None) -> str:
         "Baselines: raw is `espeak-ng -f T --stdout | ffmpeg -i - " + MP3_ARGS + " out.mp3` "
         "(for a batch, once per review, one after another); the tutorial pipeline is "
         "pyttsx3's `save_to_file` per paragraph joined with pydub `+=` and exported by "
-        "pydub (the script is `TUTORIAL` in scripts/bench.py).",
+        "pydub (the script is `TUTORIAL` in scripts/bench.py); the raw piper API is "
+        "`PiperVoice.load` once and `synthesize` of each whole text streamed into the "
+        "same ffmpeg, at narrate's length scale for 175 wpm so that both speak as long "
+        "(`RAW_PIPER`).",
         "",
     ]
     return "\n".join(lines)
@@ -551,7 +629,7 @@ def markdown(by_case: dict[str, Result], quality: dict | None = None) -> str:
 
 def readme_table(by_case: dict[str, Result]) -> str:
     lines = [
-        "| job | baseline | baseline | narrate | ratio | peak RSS (narrate tree) |",
+        "| job | baseline | baseline | narrate | ratio | peak memory (narrate tree): PSS (RSS) |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for res in ordered(by_case):
@@ -559,12 +637,12 @@ def readme_table(by_case: dict[str, Result]) -> str:
         failed = [r.error for r in n.runs if not r.ok]
         nar = fmt_s(n.median()) if not failed else "failed"
         if not res.baselines:
-            lines.append(f"| {res.job} | | | {nar} | | {fmt_mib(n.peak())} |")
+            lines.append(f"| {res.job} | | | {nar} | | {fmt_mem(n)} |")
         for base in res.baselines:
             rs = ratios(res, base)
             ratio = f"{statistics.median(rs):.2f}×" if rs else "—"
             lines.append(f"| {res.job} | {cell(base.label)} | {fmt_s(base.median())} | {nar} "
-                         f"| {ratio} | {fmt_mib(n.peak())} |")  # fmt: skip
+                         f"| {ratio} | {fmt_mem(n)} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -588,22 +666,24 @@ def plan(args: argparse.Namespace) -> list[str]:
         return ["x1"]
     cases = ["x1", "x20", "x200", "batch20", "noop50", "quality"]
     if piper_available():
-        cases += ["x1-piper", "x20-piper"]
+        cases += ["x1-piper", "x20-piper", "batch20-piper"]
     return cases
 
 
-def run_case(case: str, work: Path, args: argparse.Namespace) -> Result:
+def run_case(case: str, work: Path, args: argparse.Namespace) -> list[Result]:
     quick = args.quick
     if m := re.fullmatch(r"x(\d+)(?:-(\w+))?", case):
         copies, engine = int(m.group(1)), m.group(2) or "pyttsx3"
-        default = 1 if copies >= 100 else (3 if copies >= 10 else 5)
+        default = 1 if copies >= 100 or (copies >= 10 and engine != "pyttsx3") else (
+            2 if copies >= 10 else 5)
         rounds = args.rounds or (2 if quick else default)
         return case_read(work, copies, rounds, tutorial=copies <= 20 and engine == "pyttsx3",
                          engine=engine)  # fmt: skip
-    if m := re.fullmatch(r"batch(\d+)", case):
-        return case_batch(work, int(m.group(1)), args.rounds or 2)
+    if m := re.fullmatch(r"batch(\d+)(?:-(\w+))?", case):
+        return [case_batch(work, int(m.group(1)), args.rounds or (1 if m.group(2) else 2),
+                           engine=m.group(2) or "pyttsx3")]  # fmt: skip
     if m := re.fullmatch(r"noop(\d+)", case):
-        return case_noop(work, int(m.group(1)), args.rounds or (2 if quick else 3))
+        return [case_noop(work, int(m.group(1)), args.rounds or (2 if quick else 3))]
     sys.exit(f"unknown case {case!r} (x<N>, x<N>-<engine>, batch<N>, noop<N>)")
 
 
@@ -642,9 +722,9 @@ def main() -> None:
                 quality["measured"] = stamp
                 print("\n".join(quality_table(quality)))
                 continue
-            res = run_case(case, work, args)
-            res.measured = stamp
-            fresh[res.case] = res
+            for res in run_case(case, work, args):
+                res.measured = stamp
+                fresh[res.case] = res
             shutil.rmtree(work, ignore_errors=True)
     print("\n".join(table_rows(ordered(fresh))))
     if scaling_line(fresh):
