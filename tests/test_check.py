@@ -270,6 +270,18 @@ def test_content_without_text_uses_the_lyrics(spoken) -> None:
     assert "content: chapter 3" in result.output
 
 
+def test_no_content_skips_the_transcription(spoken) -> None:
+    """A book-length file can be audited without hours of transcription."""
+    result = CliRunner().invoke(cli, ["check", str(spoken["swapped"]), "--profile", "draft",
+                                      "--no-content"])  # fmt: skip
+    assert result.exit_code == 0
+    assert "content:" not in result.output and "chapters" in result.output
+    both = CliRunner().invoke(cli, ["check", str(spoken["good"]), "--no-content", "--text",
+                                    str(spoken["text"])])  # fmt: skip
+    assert both.exit_code == 2
+    assert "Error: --text is the text of the content check: not with --no-content" in both.output
+
+
 def test_content_swapped_chapters_fail_and_are_named(spoken) -> None:
     rows = _content(spoken["swapped"], spoken["text"])
     assert rows.pop("_exit")["status"] == 1

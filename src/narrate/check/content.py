@@ -12,6 +12,7 @@ and is "inconclusive" in between: never a pass it has not earned.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import subprocess
 import tempfile
@@ -28,6 +29,8 @@ VERIFY_HINT = "the content check needs pocketsphinx: pip install 'narrate-review
 RATE = 16000  # what the acoustic model was trained on
 MIN_RECALL = 0.35  # of a paragraph's words, for the transcript to be that paragraph's
 MIN_MARGIN = 0.15  # between the best paragraph and the next
+LONG_AUDIO = 1800.0  # seconds: past this, say that transcribing takes a while
+log = logging.getLogger(__name__)
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 
 
@@ -190,6 +193,10 @@ def content_findings(mp3: Path, text: Path | None) -> tuple[Finding, ...]:
                                 f"{len(paragraphs)} paragraphs", FAIL,
                                 "a chapter is missing" if len(chapters) < len(paragraphs)
                                 else "there are chapters beyond the text"))  # fmt: skip
+    audio = chapters[-1].end - chapters[0].start
+    if audio > LONG_AUDIO:
+        log.warning("%s: the content check transcribes %d chapters, %.1f h of audio: this "
+                    "takes a while (--no-content skips it)", mp3, len(chapters), audio / 3600)
     scores = score(mp3, [(c.start, c.end) for c in chapters], paragraphs)
     for i, (status, value, detail) in enumerate(judge(scores)):
         findings.append(Finding(f"content: chapter {i + 1}", value,

@@ -48,7 +48,9 @@ def audit_own_output(mp3: Path, settings: Settings, *, quiet: bool) -> bool:
     return report.ok
 
 
-def run_checks(paths: list[Path], profile: str, text: Path | None) -> list[FileReport]:
+def run_checks(paths: list[Path], profile: str, text: Path | None,
+               content: bool | None = None) -> list[FileReport]:  # fmt: skip
+    """``content``: None checks the words when there is text to check them against."""
     from ..check import audit
     from ..profiles import get_profile
 
@@ -56,7 +58,7 @@ def run_checks(paths: list[Path], profile: str, text: Path | None) -> list[FileR
     reports = []
     for path in paths:
         report = audit(path, p)
-        if text is not None or _has_lyrics(path):
+        if content is not False and (text is not None or content or _has_lyrics(path)):
             from ..check.content import content_findings
 
             report = FileReport(report.path, report.profile,
@@ -91,20 +93,25 @@ def print_reports(reports: list[FileReport], as_json: bool) -> None:
 @click.option("--text", type=click.Path(path_type=Path, dir_okay=False), metavar="REVIEW",
               help="The review the audio was made from: check every chapter speaks its "
                    "paragraph [default: the MP3's own lyrics, when narrate[verify] is installed].")
+@click.option("--content/--no-content", default=None,
+              help="Transcribe every chapter and check its words (some 4 s per minute of "
+                   "audio) [default: when there is text to check against].")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def check(ctx: click.Context, files: tuple[Path, ...], profile: str, text: Path | None,
-          as_json: bool) -> None:  # fmt: skip
+          content: bool | None, as_json: bool) -> None:  # fmt: skip
     """Audit finished MP3s (narrate's or any others) against a delivery profile.
 
     Prints a table per file: each check, the measured value, the limit and the result.
     Exits with 1 when any check of any file fails.
     """
-    if text is not None:
+    if content is False and text is not None:
+        raise click.UsageError("--text is the text of the content check: not with --no-content")
+    if text is not None or content:
         from ..check.content import require_verify
 
         require_verify()
-    reports = run_checks(list(files), profile, text)
+    reports = run_checks(list(files), profile, text, content)
     print_reports(reports, as_json)
     if not all(r.ok for r in reports):
         ctx.exit(1)
