@@ -235,7 +235,31 @@ def test_unreadable_config_file(tmp_path: Path) -> None:
     _fails(run("--config", locked, "config"), f"Error: {locked}: cannot read: Permission denied")
 
 
-def test_bad_environment_value_is_a_usage_error(home: Path) -> None:
-    result = run("plan", env={"NARRATE_RATE": "fast"})
-    assert result.exit_code == 2
-    assert "Invalid value for '--rate': 'fast' is not a valid integer range." in result.stderr
+def test_a_bad_environment_value_names_its_variable(home: Path, tmp_path: Path) -> None:
+    rate = ("Error: Invalid value for '--rate' (from the environment variable NARRATE_RATE): "
+            "'fast' is not a valid integer range.")  # fmt: skip
+    for command in (("plan",), ("read",), ("batch", "x.txt")):
+        result = run(*command, env={"NARRATE_RATE": "fast"})
+        assert result.exit_code == 2  # a usage error, as click reports it for the flag
+        assert result.stderr.splitlines()[-1] == rate
+        # the same value given as a flag: the option only
+        flag = run(*command, "--rate", "fast")
+        assert flag.stderr.splitlines()[-1] == (
+            "Error: Invalid value for '--rate': 'fast' is not a valid integer range."
+        )
+    _fails(run("config", env={"NARRATE_RATE": "fast"}), rate)
+    jobs = run("batch", "x.txt", env={"NARRATE_JOBS": "0"})
+    assert jobs.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '-j' / '--jobs' (from the environment variable NARRATE_JOBS): "
+        "0 is not in the range x>=1."
+    )
+    debug = run("plan", env={"NARRATE_DEBUG": "maybe"})
+    assert debug.exit_code == 2
+    assert debug.stderr.splitlines()[-1].startswith(
+        "Error: Invalid value for '--debug' (from the environment variable NARRATE_DEBUG): "
+        "'maybe' is not a valid boolean."
+    )
+    missing = tmp_path / "none.toml"
+    _fails(run("config", env={"NARRATE_CONFIG": str(missing)}),
+           f"Error: {missing}: config file not found (from the environment variable "
+           "NARRATE_CONFIG)")  # fmt: skip

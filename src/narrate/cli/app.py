@@ -16,14 +16,19 @@ import click
 
 from .. import __version__
 from ..config import CONFIG_ENV
-from .gate import run_guarded
+from .gate import naming_envvars, run_guarded
 
 
 class NarrateGroup(click.Group):
     """A group whose commands run behind narrate's error gate (see ``gate.py``)."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with naming_envvars():  # the group's own options (NARRATE_DEBUG)
+            return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
-        return run_guarded(lambda: super(NarrateGroup, self).invoke(ctx), ctx)
+        with naming_envvars():  # the options of the commands under it
+            return run_guarded(lambda: super(NarrateGroup, self).invoke(ctx), ctx)
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:

@@ -18,8 +18,10 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from ..config import ConfigFile, Key, find_config, load_config
+from ..config import CONFIG_ENV, ConfigFile, Key, find_config, load_config
+from ..errors import ConfigError
 from .app import cli
+from .gate import name_envvar
 
 #: The commands whose options the config file and NARRATE_* set (paths under ``narrate``).
 CONFIGURED: tuple[tuple[str, ...], ...] = (
@@ -128,7 +130,12 @@ def load_defaults(ctx: click.Context, explicit: Path | None) -> None:
     wanted = {path[0] for path in CONFIGURED} | {"config"}
     if ctx.resilient_parsing or ctx.invoked_subcommand not in wanted:
         return
-    found = find_config(explicit)
+    try:
+        found = find_config(explicit)
+    except ConfigError as exc:
+        if ctx.get_parameter_source("config_file") is ParameterSource.ENVIRONMENT:
+            raise ConfigError(f"{exc} (from the environment variable {CONFIG_ENV})") from None
+        raise
     config = load_config(found, schema(ctx)) if found is not None else ConfigFile(None)
     ctx.default_map = default_map(config)
     ctx.ensure_object(dict)["config"] = config
@@ -177,6 +184,10 @@ def effective_settings(ctx: click.Context) -> list[dict[str, Any]]:
         sub_ctx = contexts[path]
         source = sub_ctx.get_parameter_source(param.name)  # type: ignore[arg-type]
         if source is ParameterSource.ENVIRONMENT:
+            try:  # parsed resiliently, a bad value is None: converted again, it fails
+                param.process_value(sub_ctx, param.resolve_envvar_value(sub_ctx))
+            except click.BadParameter as exc:
+                raise ConfigError(name_envvar(exc).format_message()) from None
             origin = f"environment {param.envvar}"
         elif source is ParameterSource.DEFAULT_MAP:
             origin = f"config {config.path}"

@@ -7,7 +7,9 @@
 * Anything else is a bug in narrate: still one ``Error:`` line, which says so.
 * ``--debug`` (or ``NARRATE_DEBUG=1``) lets the traceback through, for bug reports.
 
-Click's own usage errors and exits pass through untouched: click reports them.
+Click's own usage errors and exits pass through: click reports them. A bad value that
+click took from an environment variable (``NARRATE_RATE=abc``) names that variable
+as well as its option (:func:`naming_envvars`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import errno
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from ..errors import NarrateError
 
@@ -101,6 +104,33 @@ def flush_stdout() -> None:
         stdout_failed(exc if isinstance(exc, StdoutError) else StdoutError(exc.errno, exc.strerror))
     except ValueError:  # flushed after being closed: nothing left to say
         pass
+
+
+def name_envvar(exc: click.BadParameter) -> click.BadParameter:
+    """``exc``, naming the environment variable its option's value was read from."""
+    param, ctx = exc.param, exc.ctx
+    if (
+        exc.param_hint is None
+        and isinstance(param, click.Option)
+        and param.name
+        and ctx is not None
+        and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT
+    ):
+        names = [param.envvar] if isinstance(param.envvar, str) else param.envvar or []
+        found = next((n for n in names if os.environ.get(n)), None)
+        if found is not None:
+            exc.param_hint = f"{param.get_error_hint(ctx)} (from the environment variable {found})"
+    return exc
+
+
+@contextlib.contextmanager
+def naming_envvars() -> Iterator[None]:
+    """Let a ``BadParameter`` for a value read from the environment name the variable."""
+    try:
+        yield
+    except click.BadParameter as exc:
+        name_envvar(exc)
+        raise
 
 
 def run_guarded(call: Callable[[], T], ctx: click.Context | None = None) -> T:
