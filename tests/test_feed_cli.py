@@ -230,7 +230,7 @@ def test_add_with_feed_and_base_url(show: Path, tmp_path: Path) -> None:
     assert ok(run("feed", "check", out)).stdout == ""
 
 
-def test_add_errors(show: Path) -> None:
+def test_add_errors(show: Path, tmp_path: Path) -> None:
     mp3 = show / "first-look.mp3"
     fails(run("feed", "add", mp3), f"Error: feed not found: {show / 'feed.xml'} (build it first)")
     ok(build(show))
@@ -240,6 +240,13 @@ def test_add_errors(show: Path) -> None:
         "Error: base URL must be an absolute http(s) URL: 'ftp://x'",
     )
     fails(run("feed", "add", show / "none.mp3"), f"Error: MP3 not found: {show / 'none.mp3'}")
+    # its enclosure URL would name a file the uploaded folder does not have
+    outside = tmp_path / "elsewhere" / "first-look.mp3"
+    outside.parent.mkdir()
+    shutil.copy(mp3, outside)
+    fails(run("feed", "add", outside, "--feed", show / "feed.xml"),
+          f"Error: {outside} is not in the feed's folder {show}: move it there (with its "
+          "side files), or give --base-url, the URL its own folder is served from")  # fmt: skip
     assert (show / "feed.xml").read_bytes() == before
 
 

@@ -60,7 +60,8 @@ def add_episode(feed_path: Path, mp3: Path, base_url: str | None = None) -> Path
 
     Items with the episode's GUID or enclosure URL are replaced by one fresh item, which
     goes before the first item with an older pubDate (newest first). ``base_url`` defaults
-    to the folder of the feed's ``atom:link rel="self"``. Returns ``feed_path``.
+    to the folder of the feed's ``atom:link rel="self"``; the MP3 must then be in the
+    feed file's folder (``FeedError`` otherwise). Returns ``feed_path``.
     """
     mp3 = Path(mp3)
     feed_path = Path(feed_path)
@@ -113,6 +114,12 @@ def _add(feed_path: Path, mp3: Path, base: str | None) -> None:
         raise FeedError(f"{feed_path} is not an RSS 2.0 feed (no <rss><channel>)")
     if base is None:
         base = feed_base(channel, feed_path)
+        if not mp3.absolute().parent.samefile(feed_path.absolute().parent):
+            # its enclosure URL would be the feed's folder URL + its name: no file there
+            raise FeedError(
+                f"{mp3} is not in the feed's folder {feed_path.parent}: move it there (with "
+                "its side files), or give --base-url, the URL its own folder is served from"
+            )
     ep = read_episode(mp3, base)
     ns = declared_uris(root)
 
