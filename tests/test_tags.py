@@ -413,3 +413,19 @@ def test_ms_rounds_half_up_and_rejects_bad_times() -> None:
     for bad in (-0.001, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="finite number of seconds"):
             ms(bad)
+
+
+def test_read_source_reads_the_source_txxx_alone(silent_mp3: Path, tmp_path: Path) -> None:
+    """What batch asks of every MP3 in its folder: whose it is, as read_tags tells it."""
+    from mutagen.id3 import TXXX
+
+    from narrate.tags import TXXX_SOURCE, read_source, read_tags
+
+    assert read_source(silent_mp3) is None  # no ID3 tag at all
+    tags = ID3()
+    tags.add(TXXX(encoding=3, desc=TXXX_SOURCE, text=["reviews/a.txt"]))
+    tags.add(TXXX(encoding=3, desc="other", text=["x"]))
+    tags.save(silent_mp3)
+    assert read_source(silent_mp3) == read_tags(silent_mp3).source == "reviews/a.txt"
+    with pytest.raises(InputError, match="cannot read its tags"):
+        read_source(tmp_path)  # a folder

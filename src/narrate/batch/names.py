@@ -83,10 +83,10 @@ def holder_of(path: Path) -> str | None:
             return ""
     except OSError:
         return ""
-    from ..tags import read_tags
+    from ..tags import read_source
 
     try:
-        return read_tags(path).source or ""
+        return read_source(path) or ""
     except Exception:  # unreadable or not an MP3: not ours to overwrite
         return ""
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..check import FileReport
 from ..profiles import DEFAULT_PROFILE, PROFILES
 from ..settings import Settings
 from .app import cli
+
+if TYPE_CHECKING:
+    from ..check import FileReport
 
 _MARK = {"pass": "pass", "fail": "FAIL", "info": "-", "inconclusive": "inconclusive"}
 
@@ -34,7 +37,7 @@ def report_table(report: FileReport) -> list[str]:
 
 def audit_own_output(mp3: Path, settings: Settings, *, quiet: bool) -> bool:
     """``read --check``: the profile as the options made it; the table goes to stderr."""
-    from ..check import audit
+    from ..check import FileReport, audit
     from ..check.content import content_findings, verify_available
     from ..profiles import effective_profile
 
@@ -51,7 +54,7 @@ def audit_own_output(mp3: Path, settings: Settings, *, quiet: bool) -> bool:
 def run_checks(paths: list[Path], profile: str, text: Path | None,
                content: bool | None = None) -> list[FileReport]:  # fmt: skip
     """``content``: None checks the words when there is text to check them against."""
-    from ..check import audit
+    from ..check import FileReport, audit
     from ..profiles import get_profile
 
     p = get_profile(profile)

@@ -34,7 +34,7 @@ from .data import (
     ms,
 )
 from .limits import ID3_MAX_BYTES, MAX_MS, check_tag_data, tag_size_bound
-from .read import read_tags, tags_as_dict
+from .read import read_source, read_tags, tags_as_dict
 from .toc import MAX_ENTRIES, TOC_ID, toc_tree
 from .write import NO_OFFSET, write_tags
 
@@ -63,6 +63,7 @@ __all__ = [
     "guid_for_name",
     "load_cover",
     "ms",
+    "read_source",
     "read_tags",
     "tag_size_bound",
     "tags_as_dict",
