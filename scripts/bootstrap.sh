@@ -15,9 +15,13 @@ missing=()
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || { [[ " ${missing[*]-} " == *" ffmpeg "* ]] || missing+=(ffmpeg); }
-# pyttsx3's espeak driver loads the shared library, not the command.
-if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libespeak-ng\.so\.1'; then
-  [[ " ${missing[*]-} " == *" espeak-ng "* ]] || missing+=(espeak-ng)
+# pyttsx3's espeak driver loads the shared library, not the command. ldconfig lives in
+# /sbin, which a user's PATH on Debian does not hold; without one, the command must do.
+if [ "$(uname -s)" = "Linux" ]; then
+  ldconfig_cmd="$(PATH="$PATH:/usr/sbin:/sbin" command -v ldconfig || true)"
+  if [ -n "$ldconfig_cmd" ] && ! "$ldconfig_cmd" -p 2>/dev/null | grep -q 'libespeak-ng\.so\.1'; then
+    [[ " ${missing[*]-} " == *" espeak-ng "* ]] || missing+=(espeak-ng)
+  fi
 fi
 
 # Independent MP3 checkers the test suite runs (Debian/Ubuntu packages), and headless
@@ -52,9 +56,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
     done
     if [ "$(id -u)" -eq 0 ]; then sudo_cmd=()
     elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd=(sudo -n)
-    else
-      say "not root and no password-less sudo. Please run:"
+    elif command -v sudo >/dev/null 2>&1; then
+      say "not root, and sudo needs a password. Please run:"
       say "  sudo apt-get update && sudo apt-get install -y ${pkgs[*]}"
+      exit 1
+    else
+      say "not root and no sudo. As root, run:"
+      say "  apt-get update && apt-get install -y ${pkgs[*]}"
       exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
