@@ -1,19 +1,14 @@
-"""The batch command's text for people: the progress line and the summary table."""
+"""The batch command's text for people: the summary table."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from narrate import batch
-from narrate.cli.batch import format_progress, format_summary
+from narrate.cli.batch import format_summary
 
 
-def test_progress_and_summary_text(tmp_path: Path) -> None:
-    p = batch.Progress(done=3, total=10, audio_seconds=150, elapsed=65, eta=125)
-    assert format_progress(p) == "narrating: 3/10 items, 2.5 min of audio, 1:05 elapsed, ETA 2:05"
-    assert format_progress(batch.Progress(0, 1, 0, 3700, None)).endswith(
-        "1:01:40 elapsed, ETA --:--"
-    )
+def test_summary_text(tmp_path: Path) -> None:
     result = batch.BatchResult(
         (
             batch.ItemResult("a.txt", "out/a.mp3", batch.OK, duration=61),

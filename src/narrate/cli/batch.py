@@ -15,15 +15,7 @@ from .options import DEFAULT_OUT_DIR, narration_options
 from .progress import batch_progress
 
 if TYPE_CHECKING:  # the batch package is imported only when the command runs
-    from ..batch import BatchResult, Progress
-
-
-def format_progress(p: Progress) -> str:
-    eta = "--:--" if p.eta is None else minutes(p.eta)
-    return (
-        f"narrating: {p.done}/{p.total} items, {p.audio_seconds / 60:.1f} min of audio, "
-        f"{minutes(p.elapsed)} elapsed, ETA {eta}"
-    )
+    from ..batch import BatchResult
 
 
 def format_summary(result: BatchResult) -> str:
