@@ -20,7 +20,7 @@ from .settings import AudioSettings
 
 SILENCE_BLOCK_FRAMES = 8192
 SAMPLE_EVERY = 4  # a loudness sample takes every 4th sentence (with the pause after it)
-SAMPLE_CLIPS = 150  # and no more sentences than this, whatever the length
+SAMPLE_CLIPS = 100  # and no more sentences than this (some 7 minutes), whatever the length
 
 
 @dataclass(frozen=True)

@@ -158,16 +158,17 @@ class Decoded:
 
 
 def decode_file(
-    path: Path, *, on_block: Callable[[bytes], None] | None = None, rate: int | None = None
+    path: Path, *, on_block: Callable[[bytes], None] | None = None, rate: int | None = None,
+    true_peak: bool = True,
 ) -> Decoded:
     """Decode ``path`` (mono mix) through ebur128 with true peak; stream PCM to ``on_block``.
 
     ``on_block`` (a callable taking bytes) sees every decoded block, so a caller can
     compute more from the same one decode. ``rate``: decode at this rate (default: the
-    file's own).
+    file's own). ``true_peak=False`` leaves it unmeasured (``None``): half the time.
     """
     cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-v", "level+info",
-           "-i", str(path), "-vn", "-af", _ebur128_filter(True), "-ac", "1"]  # fmt: skip
+           "-i", str(path), "-vn", "-af", _ebur128_filter(true_peak), "-ac", "1"]  # fmt: skip
     if rate:
         cmd += ["-ar", str(rate)]
     cmd += ["-f", "s16le", "pipe:1"]
@@ -202,7 +203,7 @@ def decode_file(
         Loudness(
             integrated=found["integrated"],
             lra=found["lra"] or 0.0,
-            true_peak=found["true_peak"],
+            true_peak=found["true_peak"] if true_peak else None,
             rms=stats.rms,
             peak=stats.peak,
             frames=stats.frames,
@@ -217,9 +218,9 @@ def _stream_rate(text: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def measure_file(path: Path) -> Loudness:
-    """Integrated loudness, true peak, LRA, RMS and peak of an audio file."""
-    return decode_file(path).loudness
+def measure_file(path: Path, *, true_peak: bool = True) -> Loudness:
+    """Integrated loudness, true peak (unless not wanted), LRA, RMS and peak of a file."""
+    return decode_file(path, true_peak=true_peak).loudness
 
 
 def gain_for(measured: Loudness, target: LoudnessTarget) -> float:
@@ -369,7 +370,7 @@ def normalize(
 # ------------------------------------------------------------------------------ delivery
 
 TOLERANCE = 0.3  # LU (or dB RMS) off target that is good enough: ebur128 reports 0.1
-PROBE_TOLERANCE = 0.15  # the probes on the PCM aim closer, so the encoded file lands inside
+PROBE_TOLERANCE = 0.2  # the probes aim closer, so that the encoded file lands inside
 MAX_ENCODES = 2
 MAX_PROBES = 4
 MIN_SLOPE = 0.1  # level gained per dB of gain: the limiter never flattens it more than this
@@ -385,9 +386,9 @@ class Delivery:
     measured: Loudness  # of the encoded file
     source: Loudness  # of the PCM before the gain
     limiter: LimiterStats
-    encodes: int  # times the PCM was encoded
-    probes: int  # times the gain was tuned on the PCM first
-    encoder_offset: float = 0.0  # how much lower the encoder made a sample's level
+    encodes: int  # times the whole PCM was encoded
+    probes: int  # times the gain was tried first (on the sample, or on the whole PCM)
+    sampled: bool = False  # whether the probes were on a sample, through the encoder
 
 
 def level_of(measured: Loudness, target: LoudnessTarget) -> float:
@@ -409,18 +410,25 @@ def _step(points: list[tuple[float, float]], want: float) -> float:
     return min(MAX_GAIN_DB, gain + (want - level) / _slope(points))
 
 
-def encoder_offset(
-    sample: Replay, rate: int, gain: float, target: LoudnessTarget,
-    encode_sample: Callable[[Iterator[bytes]], Loudness],
-) -> float:  # fmt: skip
-    """How much lower the encoded level of ``sample()`` is than its PCM's, at ``gain``.
+def _tune(probe: Callable[[float], float], gain: float, want: float,
+          linear: Callable[[float], bool],
+          prior: tuple[float, float]) -> tuple[float, list[tuple[float, float]]]:  # fmt: skip
+    """Gain that brings ``probe(gain)`` to ``want``, by the secant method.
 
-    LAME drops high bands that K-weighting counts (about 0.5 LU on espeak-ng at 96
-    kbit/s, measured), so probes on the PCM aim that much higher and one encode lands.
+    ``linear(gain)``: whether the limiter cannot act at that gain, so that the level
+    follows the gain dB for dB and one step from a probe is exact. ``prior``: a
+    (gain, level) point known beforehand, for the first step's slope only.
     """
-    pcm = level_of(measure_pcm(normalize(sample(), rate, gain, target.ceiling), rate), target)
-    mp3 = level_of(encode_sample(normalize(sample(), rate, gain, target.ceiling)), target)
-    return pcm - mp3 if min(pcm, mp3) > -69.0 else 0.0
+    points: list[tuple[float, float]] = []
+    while len(points) < MAX_PROBES:
+        points.append((gain, probe(gain)))
+        log.debug("loudness probe: gain %+.2f dB -> %.2f (want %.2f)", gain, points[-1][1], want)
+        if abs(want - points[-1][1]) <= PROBE_TOLERANCE:
+            break
+        gain = _step(points if len(points) > 1 else [prior, *points], want)
+        if linear(gain) and linear(points[-1][0]):
+            break
+    return gain, points
 
 
 def deliver(
@@ -435,29 +443,38 @@ def deliver(
 ) -> Delivery:
     """Encode ``replay()`` (the same PCM each call) at ``target``'s level, measured encoded.
 
-    When ``sample`` (a part of the PCM) and ``encode_sample`` (encode and measure it)
-    are given, the encoder's effect on the level is learned from the sample first.
-    The limiter's cuts lower the level, so when it may act the gain is tuned on the
-    PCM (cheap: no encoding) by the secant method. Then the PCM goes through gain and
-    limiter into the encoder, the encoded file is measured (``measure``), and when it
-    is still off target the gain is corrected once and the PCM encoded again.
+    With ``sample`` (a part of the PCM that sounds like the whole) and
+    ``encode_sample`` (encode blocks and measure the result), the gain is tuned on the
+    sample through the encoder: LAME itself lowers the level (about 0.5 LU on
+    espeak-ng at 96 kbit/s: it drops high bands that K-weighting counts), and the
+    limiter's cuts lower it more. The sample's level stands at a distance from the
+    whole's, measured before any gain, so each probe costs a fraction of the whole.
+    Without a sample the gain is tuned on the whole PCM, unencoded. Then the whole
+    goes through gain and limiter into the encoder once, the file is measured
+    (``measure``), and only when it is still off target is the gain corrected and the
+    PCM encoded again.
     """
     gain = gain_for(source, target)
     start = level_of(source, target)
-    offset = 0.0
-    if sample is not None and encode_sample is not None and start > -69.0:
-        offset = encoder_offset(sample, rate, gain, target, encode_sample)
-        gain = min(MAX_GAIN_DB, gain + offset)
-    want = target.level + offset
-    points = [(0.0, start)]
-    probes = 0
-    while probes < MAX_PROBES and start > -69.0 and source.peak + gain > target.ceiling - 3.0:
-        probes += 1
-        level = level_of(measure_pcm(normalize(replay(), rate, gain, target.ceiling), rate), target)
-        points.append((gain, level))
-        if abs(want - level) <= PROBE_TOLERANCE:
-            break
-        gain = _step(points, want)
+    points: list[tuple[float, float]] = []
+    sampled = False
+
+    def linear(g: float) -> bool:
+        return source.peak + g <= target.ceiling - 3.0
+
+    if start > -69.0 and sample is not None and encode_sample is not None:
+        distance = start - level_of(measure_pcm(sample(), rate), target)
+        if start - distance > -69.0:  # a sample too short to gate reads as silence
+            sampled = True
+            gain, points = _tune(
+                lambda g: level_of(encode_sample(normalize(sample(), rate, g, target.ceiling)),
+                                   target),
+                gain, target.level - distance, linear, (0.0, start - distance))  # fmt: skip
+    if start > -69.0 and not sampled and not linear(gain):
+        gain, points = _tune(
+            lambda g: level_of(measure_pcm(normalize(replay(), rate, g, target.ceiling), rate),
+                               target),
+            gain, target.level, linear, (0.0, start))  # fmt: skip
     encodes = 0
     while True:
         encodes += 1
@@ -465,13 +482,11 @@ def deliver(
         encode(normalize(replay(), rate, gain, target.ceiling, stats))
         measured = measure()
         level = level_of(measured, target)
-        log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; encoder offset %.2f, %d probes), "
-                 "limiter on %.1f%% of samples, at most %.1f dB", gain, level, target.level,
-                 offset, probes, 100 * stats.limited / max(1, stats.frames),
+        log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; %d probes%s), limiter on %.1f%% "
+                 "of samples, at most %.1f dB", gain, level, target.level, len(points),
+                 " on a sample" if sampled else "", 100 * stats.limited / max(1, stats.frames),
                  stats.max_reduction_db)  # fmt: skip
         if abs(target.level - level) <= TOLERANCE or level <= -69.0 or encodes == MAX_ENCODES:
             break
-        # The miss is the encoder's doing, so the slope comes from the PCM's points
-        # alone (an encoded level is on another scale).
         gain = min(MAX_GAIN_DB, gain + (target.level - level) / _slope(points))
-    return Delivery(gain, measured, source, stats, encodes, probes, offset)
+    return Delivery(gain, measured, source, stats, encodes, len(points), sampled)
