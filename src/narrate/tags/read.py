@@ -32,6 +32,11 @@ def _text(tags: ID3, key: str) -> str | None:
     return "/".join(str(t) for t in frame.text)
 
 
+def _txxx(tags: ID3) -> dict[str, str]:
+    """The TXXX frames by description (each frame's values joined with "/")."""
+    return {f.desc: "/".join(str(t) for t in f.text) for f in tags.getall("TXXX")}
+
+
 def _by_lang(frames: list[Any], lang: str | None) -> Any | None:
     """Prefer a frame with an empty description in ``lang``, then any empty description."""
     plain = [f for f in frames if not f.desc]
@@ -103,7 +108,7 @@ def read_tags(mp3: Path) -> EpisodeTags:
     uslt = _by_lang(lyrics, lang3 or "eng")
     pics = tags.getall("APIC")
     pic = next((p for p in pics if p.type == PictureType.COVER_FRONT), pics[0] if pics else None)
-    txxx = {f.desc: "/".join(str(t) for t in f.text) for f in tags.getall("TXXX")}
+    txxx = _txxx(tags)
     date = tags.get("TDRC")  # mutagen turns v2.3 TYER/TDAT into TDRC on load
     return EpisodeTags(
         title=_text(tags, "TIT2"),
@@ -146,8 +151,7 @@ def read_source(mp3: Path) -> str | None:
         return None
     except (MutagenError, OSError) as exc:
         raise InputError(f"{mp3}: cannot read its tags ({exc})") from exc
-    found = [f for f in tags.getall("TXXX") if f.desc == TXXX_SOURCE]
-    return ("/".join(str(t) for t in found[0].text) or None) if found else None
+    return _txxx(tags).get(TXXX_SOURCE) or None
 
 
 def tags_as_dict(t: EpisodeTags) -> dict[str, Any]:
