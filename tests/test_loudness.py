@@ -17,11 +17,10 @@ from hypothesis import strategies as st
 
 from narrate.cli import cli
 from narrate.clips import ClipStore
+from narrate.delivery import TOLERANCE, deliver
 from narrate.loudness import (
-    TOLERANCE,
     LimiterStats,
     Loudness,
-    deliver,
     measure_pcm,
     normalize,
     sliding_min,

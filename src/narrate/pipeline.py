@@ -21,12 +21,13 @@ from . import __version__
 from .assemble import Piece, lay_out, loudness_sample, pcm_stream, planned_timeline, timeline
 from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
 from .clips import Clip, ClipStore, render_clip
+from .delivery import Delivery, deliver
 from .encode import encode_mp3, expected_samples, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
 from .files import is_one_of
 from .lametag import fix_lame_crc
-from .loudness import Delivery, Loudness, deliver, measure_file, measure_pcm
+from .loudness import Loudness, measure_file, measure_pcm
 from .model import Document, Timeline
 from .settings import AudioSettings, Settings
 from .tags import (
