@@ -17,7 +17,7 @@ pyttsx3 2.99's espeak driver has traps that this adapter closes rather than avoi
   utterance it has just started and reports it ``completed=False``: the transient
   "stopped before the end of the text" that a retry used to hide. This adapter never
   wants an utterance cancelled (each one waits for its own end), so the driver's
-  ``stop()`` is switched off here (see :func:`_never_cancel`).
+  ``stop()`` is switched off here (see ``pyttsx3_driver.never_cancel``).
 * espeak-ng reports a multi-word dictionary entry ("at once", "e.g.", "has been") with
   word events in its first word only, so the last event of a text ending in one falls
   on (or one character off) the entry's first word. The end-of-text check then asks
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
-import io
 import logging
 import re
 import shutil
@@ -50,6 +49,13 @@ from typing import Any
 from ..errors import ClipError, DependencyError, EngineError
 from ..settings import VoiceSettings
 from .base import AudioChunk, Engine, Voice, scripts_for_language
+from .pyttsx3_driver import (
+    StdoutToLog,
+    allow_phoneme_input,
+    never_cancel,
+    poll_faster,
+    silence_driver_prints,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,104 +65,11 @@ INSTALL_HINT = (
 )
 
 
-class _StdoutToLog(io.TextIOBase):
-    """Stands in for sys.stdout while the driver runs, so its prints become log records."""
-
-    def write(self, s: str) -> int:
-        if s.strip():
-            log.debug("pyttsx3 driver said: %s", s.strip())
-        return len(s)
-
-
-def _driver_print(*args: Any, **kwargs: Any) -> None:
-    log.debug("pyttsx3 driver said: %s", " ".join(str(a) for a in args))
-
-
-def _silence_driver_prints(driver: object) -> None:
-    """Route the driver module's print() calls to the log, from any thread, for good.
-
-    A module-level name shadows the builtin for that module only. redirect_stdout alone
-    is not enough: espeak's thread prints "Audio saved to ..." after the main thread
-    may have left the redirect (e.g. while a batch worker unwinds on SIGTERM).
-    """
-    module = sys.modules.get(type(driver).__module__)
-    if module is not None:
-        module.print = _driver_print  # type: ignore[attr-defined]
-
-
 def _espeak_lib() -> Any:
     """pyttsx3's ctypes binding of libespeak-ng: the one place this adapter reaches it."""
     from pyttsx3.drivers import _espeak
 
     return _espeak
-
-
-def _allow_phoneme_input() -> None:
-    """Let espeak-ng read ``[[...]]`` as phoneme mnemonics, as its command line does.
-
-    The driver calls ``_espeak.Synth`` without the ``espeakPHONEMES`` flag, so lexicon
-    phonemes would be spelled out letter by letter. The driver looks ``Synth`` up on the
-    module at call time, so wrapping it there adds the flag to every call.
-    """
-    _espeak = _espeak_lib()
-    synth = _espeak.Synth
-    if getattr(synth, "_narrate_phonemes", False):
-        return
-
-    def synth_with_phonemes(*args: Any, **kwargs: Any) -> Any:
-        kwargs["flags"] = kwargs.get("flags", 0) | _espeak.PHONEMES
-        return synth(*args, **kwargs)
-
-    synth_with_phonemes._narrate_phonemes = True  # type: ignore[attr-defined]
-    _espeak.Synth = synth_with_phonemes
-
-
-def _never_cancel(driver: object) -> None:
-    """Switch off the espeak driver's ``stop()``, which cancels at the wrong moments.
-
-    pyttsx3 calls it only from ``Engine.stop()`` (never used here) and from the end-of-loop
-    command every ``runAndWait()`` queues. There it asks ``espeak_IsPlaying()`` and, on a
-    "busy" answer, marks the driver stopping, which cancels the *next* utterance. Nothing
-    of this adapter's is ever playing at that point: a "busy" answer is espeak-ng's
-    worker closing its idle audio stream.
-    """
-    if type(driver).__name__ != "EspeakDriver":
-        return
-
-    def stop() -> None:
-        log.debug("pyttsx3 espeak driver stop() ignored: no utterance is cancelled")
-
-    driver.stop = stop  # type: ignore[attr-defined]
-
-
-LOOP_POLL = 0.001  # seconds between the espeak driver loop's looks at its state
-
-
-def _poll_faster(driver: object) -> None:
-    """Make the espeak driver's loop look every millisecond instead of every 10 ms.
-
-    espeak-ng synthesizes on its own thread (``AUDIO_OUTPUT_RETRIEVAL``) while pyttsx3's
-    loop sleeps 10 ms between looks, and once more after the utterance has ended: 8 ms
-    lost a clip, a fifth of a short review's run (profiled). The loop is pyttsx3 2.99's
-    own otherwise.
-    """
-    if type(driver).__name__ != "EspeakDriver":
-        return
-
-    def start_loop() -> None:
-        first = True
-        driver._looping = True  # type: ignore[attr-defined]
-        while driver._looping:  # type: ignore[attr-defined]
-            if first:
-                driver._proxy.setBusy(False)  # type: ignore[attr-defined]
-                first = False
-                if driver._text_to_say:  # type: ignore[attr-defined]
-                    driver._start_synthesis(driver._text_to_say)  # type: ignore[attr-defined]
-            driver.iterate()  # type: ignore[attr-defined]
-            if driver._looping:  # type: ignore[attr-defined]
-                time.sleep(LOOP_POLL)
-
-    driver.startLoop = start_loop  # type: ignore[attr-defined]
 
 
 _PHONEMES = re.compile(r"\[\[[^\]]*\]\]")
@@ -218,7 +131,7 @@ class Pyttsx3Engine(Engine):
         except ImportError as exc:  # pragma: no cover - a broken install
             raise DependencyError(f"pyttsx3 is not installed: {exc}") from exc
         try:
-            with contextlib.redirect_stdout(_StdoutToLog()):
+            with contextlib.redirect_stdout(StdoutToLog()):
                 self._tts = pyttsx3.init(_driver_name())
         except (ImportError, OSError, RuntimeError) as exc:
             raise DependencyError(
@@ -232,11 +145,11 @@ class Pyttsx3Engine(Engine):
             self._pyttsx3_version = "?"
         self._driver = getattr(self._tts.proxy._driver, "__class__", type(None)).__name__
         self._is_espeak = self._driver == "EspeakDriver"
-        _silence_driver_prints(self._tts.proxy._driver)
+        silence_driver_prints(self._tts.proxy._driver)
         if self._is_espeak:
-            _allow_phoneme_input()
-            _never_cancel(self._tts.proxy._driver)
-            _poll_faster(self._tts.proxy._driver)
+            allow_phoneme_input(_espeak_lib())
+            never_cancel(self._tts.proxy._driver)
+            poll_faster(self._tts.proxy._driver)
         self._done = threading.Event()
         self._completed = False
         self._words: list[int] = []
@@ -279,7 +192,7 @@ class Pyttsx3Engine(Engine):
         # Queued, and applied before the next utterance. No runAndWait() here: in 2.99 a
         # runAndWait() with no utterance queued never returns once the driver is idle.
         try:
-            with contextlib.redirect_stdout(_StdoutToLog()):
+            with contextlib.redirect_stdout(StdoutToLog()):
                 self._tts.setProperty(prop, value)
         except Exception as exc:
             raise EngineError(f"the speech engine refused {prop}={value!r}: {exc}") from exc
@@ -354,7 +267,7 @@ class Pyttsx3Engine(Engine):
         self._completed = False
         self._words = []
         try:
-            with contextlib.redirect_stdout(_StdoutToLog()):
+            with contextlib.redirect_stdout(StdoutToLog()):
                 self._tts.save_to_file(text, str(path))
                 self._tts.runAndWait()
                 # runAndWait may return early (see module doc): wait for this utterance's end.
