@@ -299,3 +299,16 @@ def test_real_voice_podcast_meets_the_numbers(tmp_path: Path) -> None:
             x = decode(result.output)
             assert -23.0 <= 20 * np.log10(np.sqrt(np.mean(x * x))) <= -18.0
             assert m["TP"] <= -3.0, m
+
+
+def test_a_short_review_is_its_own_loudness_sample(tmp_path: Path) -> None:
+    """Every 4th sentence of four is one sentence, which need not sound like the rest:
+    a short review is tuned on all of itself and lands in one encode (espeak-ng)."""
+    review = tmp_path / "short.md"
+    review.write_text("# Heading One\n\nA *short* review in **Markdown**, with a "
+                      "[link](http://x).\n\n## Second\n\n- one item\n- another item said "
+                      "here.\n", encoding="utf-8")  # fmt: skip
+    settings = apply_profile(Settings(cache_dir=tmp_path / "cache"), "podcast")
+    result = narrate(load_document(review, settings), tmp_path / "short.mp3", settings)
+    assert (result.delivery.sampled, result.delivery.encodes) == (True, 1)
+    assert abs(ebur128(result.output)["I"] - -16.0) <= 0.3
