@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .metadata import Metadata
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -17,6 +19,10 @@ class Sentence:
 
     display: str
     speech: str
+    # Whose voice speaks it: None is the narrator (the document's voice); "quote" is the
+    # quote voice (--quote-voice); any other value is an engine voice id, for a span in
+    # a script the narrator's voice cannot read.
+    voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,11 @@ class Document:
     title: str
     segments: tuple[Segment, ...]
     source: str = ""
+    # What the post says of itself (front matter, header block, <meta>): never spoken.
+    metadata: Metadata = field(default_factory=Metadata)
+    # The document's language as a lowercase BCP 47 tag ("fr", "de", "en-gb"); None when
+    # nothing said or detected one (the engine's default voice then reads it).
+    language: str | None = None
 
     @property
     def display_text(self) -> str:

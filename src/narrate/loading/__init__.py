@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError
+from ..metadata import Metadata
 from ..settings import TextSettings
 from .blocks import LIST_SEPARATOR, Block, clean_text, join_whitespace
 from .decode import decode_bytes
@@ -93,6 +94,7 @@ class LoadedText:
     encoding: str  # the codec the bytes were decoded with
     title: str | None  # a title found in the markup (front matter, <h1>, <title>)
     blocks: tuple[Block, ...]
+    metadata: Metadata = field(default_factory=Metadata)  # the post's header, never spoken
 
 
 def guess_format(source: Path | str, override: str | None = None) -> str:

@@ -28,6 +28,9 @@ class Block:
     level: int = 0
     lines: int = 1
     items: tuple[str, ...] = ()
+    # What the block is in the source: "paragraph" (also headings and lists), "quote"
+    # (a block quote: the quote voice reads it), "table" or "notes" (footnotes).
+    kind: str = "paragraph"
 
     @property
     def is_heading(self) -> bool:
