@@ -19,8 +19,14 @@ command -v ffprobe >/dev/null 2>&1 || { [[ " ${missing[*]-} " == *" ffmpeg "* ]]
 # /sbin, which a user's PATH on Debian does not hold; without one, the command must do.
 if [ "$(uname -s)" = "Linux" ]; then
   ldconfig_cmd="$(PATH="$PATH:/usr/sbin:/sbin" command -v ldconfig || true)"
-  if [ -n "$ldconfig_cmd" ] && ! "$ldconfig_cmd" -p 2>/dev/null | grep -q 'libespeak-ng\.so\.1'; then
-    [[ " ${missing[*]-} " == *" espeak-ng "* ]] || missing+=(espeak-ng)
+  # The listing is read whole before it is searched: piped into `grep -q`, ldconfig dies
+  # of SIGPIPE when grep stops at the first match, and pipefail calls that "missing".
+  # No pipe in this script may end in a reader that stops early.
+  if [ -n "$ldconfig_cmd" ]; then
+    libraries="$("$ldconfig_cmd" -p 2>/dev/null || true)"
+    if [[ "$libraries" != *"libespeak-ng.so.1"* ]]; then
+      [[ " ${missing[*]-} " == *" espeak-ng "* ]] || missing+=(espeak-ng)
+    fi
   fi
 fi
 

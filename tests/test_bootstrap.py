@@ -7,6 +7,7 @@ step that passes stops at "Python 3.10 or newer is needed", before any ``.venv``
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,12 @@ def stub(folder: Path, name: str, body: str = "exit 0") -> None:
     path.chmod(0o755)
 
 
-def bootstrap(tmp_path: Path, system: str, have: tuple[str, ...], sudo: str | None) -> list[str]:
+def bootstrap(
+    tmp_path: Path, system: str, have: tuple[str, ...], sudo: str | None, extra: Path | None = None
+) -> list[str]:
     """The script's stderr lines as a non-root user of ``system`` with ``have`` installed;
-    ``sudo``: None (no sudo) or the body of a sudo that refuses to run without a password."""
+    ``sudo``: None (no sudo) or the body of a sudo that refuses to run without a password;
+    ``extra``: a folder of stand-ins searched first (e.g. an ``ldconfig``)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool in ("grep", "dirname"):
@@ -40,7 +44,7 @@ def bootstrap(tmp_path: Path, system: str, have: tuple[str, ...], sudo: str | No
         stub(bin_dir, tool)
     run = subprocess.run(
         [shutil.which("bash") or "/bin/bash", str(SCRIPT)],
-        env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
+        env={"PATH": f"{extra}:{bin_dir}" if extra else str(bin_dir), "HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -83,3 +87,49 @@ def test_macos_without_homebrew_prints_the_brew_command(tmp_path: Path) -> None:
         "bootstrap: Homebrew not found. Install it (https://brew.sh), then run: "
         "brew install espeak-ng ffmpeg",
     ]
+
+
+@linux
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_long_library_listing_is_read_whole(tmp_path: Path, listed: bool) -> None:
+    """ldconfig's listing, far longer than a pipe holds, with espeak-ng's library first.
+
+    Piped into ``grep -q`` under pipefail, the writer always died of SIGPIPE once grep
+    stopped at the first line, and bootstrap called espeak-ng missing (the flaky 2 in 200
+    with the real, shorter listing). The stub makes that race certain.
+    """
+    first = "\tlibespeak-ng.so.1 (libc6,x86-64) => /usr/lib/libespeak-ng.so.1" if listed else ""
+    ldconfig = (
+        f'printf "%s\\n" "{first}"\n'
+        "i=0\n"
+        "while [ $i -lt 20000 ]; do\n"
+        '  printf "\\tlibfiller%d.so.1 (libc6,x86-64) => /usr/lib/libfiller%d.so.1\\n" $i $i\n'
+        "  i=$((i+1))\n"
+        "done"
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub(bin_dir, "ldconfig", ldconfig)
+    home = tmp_path / "home"
+    home.mkdir()
+    lines = bootstrap(home, "Linux", ("espeak-ng", "ffmpeg", "ffprobe"), sudo=None, extra=bin_dir)
+    if listed:
+        assert lines == [NO_PYTHON]
+    else:
+        assert lines == [
+            "bootstrap: missing system packages: espeak-ng",
+            "bootstrap: not root and no sudo. As root, run:",
+            "bootstrap:   apt-get update && apt-get install -y espeak-ng libespeak-ng1",
+        ]
+
+
+def test_no_script_pipes_into_a_reader_that_stops_early() -> None:
+    """The whole class: under pipefail, ``cmd | grep -q`` or ``| head`` fails by SIGPIPE."""
+    early = re.compile(r"\|\s*(grep\s+(-\w*\s+)*-\w*[qlm]|head\b|sed\s+-n\s+\S*q)")
+    offenders = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted(SCRIPT.parent.glob("*.sh"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if not line.lstrip().startswith("#") and early.search(line)
+    ]
+    assert offenders == []
