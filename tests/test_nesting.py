@@ -9,6 +9,7 @@ levels), which used to drop the rest of a block silently.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -99,10 +100,13 @@ def test_deep_markdown_is_read_flat_past_the_depth_as_paragraphs_and_items() -> 
     deep = ">" * FLAT_DEPTH
     text = f"{deep} one\n{deep} two\n{deep}\n{deep} - three\n{deep}   - four\n"
     _, blocks = markdown_blocks(text)
-    assert blocks == [Block("one two"), Block("three"), Block("four")]
+    assert blocks == [Block(t, kind="quote") for t in ("one two", "three", "four")]
     # Shallow, the same lines keep their structure: a list block of two items.
     shallow = text.replace(deep, ">")
-    assert markdown_blocks(shallow)[1] == [Block("one two"), Block.list_of(["three", "four"])]
+    assert markdown_blocks(shallow)[1] == [
+        Block("one two", kind="quote"),
+        dataclasses.replace(Block.list_of(["three", "four"]), kind="quote"),
+    ]
 
 
 def test_nesting_at_the_old_limit_keeps_the_tail_of_the_block() -> None:

@@ -32,6 +32,8 @@ class TextSettings:
     max_chars: int = 2_000_000  # documented hard limit for a whole input (~30 h of speech)
     intro: str | None = None  # template spoken before the first paragraph (see intro.py)
     outro: str | None = None  # template spoken after the last paragraph
+    footnotes: str = "read"  # "read": footnotes at the end, as "Notes"; "skip": not read
+    alt_text: bool = False  # read the alt text of images
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..engines import ENGINES
+from ..loading.footnotes import FOOTNOTE_CHOICES
 from ..profiles import DEFAULT_PROFILE, PROFILES, apply_profile
 from ..settings import (
     DEFAULT_ENGINE,
@@ -92,6 +93,11 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--format", "text_format", type=click.Choice(["txt", "md", "html"]),
                  help="Input format [default: from the extension]."),
     click.option("--encoding", help="Input encoding [default: detected]."),
+    click.option("--footnotes", type=click.Choice(FOOTNOTE_CHOICES), default="read",
+                 show_default=True,
+                 help='Footnotes: read at the end as one chapter, "Notes", or skip them.'),
+    click.option("--alt-text", is_flag=True,
+                 help="Read the alt text of images (images are not spoken otherwise)."),
     click.option("--lexicon", type=click.Path(path_type=Path, dir_okay=False),
                  help="Pronunciation lexicon (TOML)."),
     click.option("--max-sentence-chars", type=click.IntRange(40, 5000),
@@ -143,7 +149,8 @@ def settings_from_options(kw: dict[str, Any]) -> Settings:
                             volume=p("volume"), speaker=p("speaker")),
         text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
                           max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars"),
-                          intro=p("intro"), outro=p("outro")),
+                          intro=p("intro"), outro=p("outro"), footnotes=p("footnotes"),
+                          alt_text=p("alt_text")),
         audio=AudioSettings(pause=p("pause"), sentence_pause=p("sentence_pause"),
                             head=p("head"), tail=p("tail"), bitrate=p("bitrate")),
         tags=TagSettings(author=p("author"), album=p("album"), genre=p("genre"), date=p("date"),

@@ -32,7 +32,7 @@ from typing import BinaryIO
 from ..errors import InputError
 from ..metadata import Metadata
 from ..settings import TextSettings
-from .blocks import LIST_SEPARATOR, Block, clean_text, join_whitespace
+from .blocks import LIST_SEPARATOR, PROSE_ONLY, Block, ReadOptions, clean_text, join_whitespace
 from .decode import decode_bytes
 from .html import html_blocks
 from .markdown import markdown_blocks
@@ -45,6 +45,7 @@ __all__ = [
     "STDIN_NAME",
     "Block",
     "LoadedText",
+    "ReadOptions",
     "clean_text",
     "decode_bytes",
     "extract_blocks",
@@ -110,13 +111,20 @@ def guess_format(source: Path | str, override: str | None = None) -> str:
     return _EXTENSIONS.get(Path(source).suffix.lower(), "txt")
 
 
-def extract_blocks(text: str, fmt: str) -> tuple[str | None, list[Block]]:
+def extract_blocks(
+    text: str, fmt: str, options: ReadOptions = PROSE_ONLY
+) -> tuple[str | None, list[Block]]:
     """Blocks (and a markup title) of decoded ``text`` in format ``fmt``."""
     if fmt == "md":
-        return markdown_blocks(text)
+        return markdown_blocks(text, options)
     if fmt == "html":
-        return html_blocks(text)
+        return html_blocks(text, options)
     return None, split_paragraphs(text)
+
+
+def read_options(settings: TextSettings) -> ReadOptions:
+    """What the readers read besides prose, from the text settings."""
+    return ReadOptions(footnotes=settings.footnotes != "skip", alt_text=settings.alt_text)
 
 
 def load_text(
@@ -145,7 +153,7 @@ def load_text(
         raise too_long(name, settings.max_chars)
     if not text.strip():
         raise InputError(f"{name}: file contains only whitespace")
-    title, blocks = extract_blocks(text, fmt)
+    title, blocks = extract_blocks(text, fmt, read_options(settings))
     if not any(_readable(b.text) for b in blocks):
         raise InputError(f"{name}: no readable text")
     log.debug("%s: %s, %s, %d blocks", name, fmt, codec, len(blocks))

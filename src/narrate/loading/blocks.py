@@ -46,6 +46,18 @@ class Block:
         return cls(LIST_SEPARATOR.join(items), items=tuple(items))
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a reader reads besides the prose: footnote texts (at the end, as "Notes")
+    and the alt text of images (off: images are not spoken)."""
+
+    footnotes: bool = True
+    alt_text: bool = False
+
+
+PROSE_ONLY = ReadOptions()  # the defaults: footnotes read, alt text not
+
+
 def _control_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {}
     for cp in [*range(0x00, 0x20), *range(0x7F, 0xA0)]:

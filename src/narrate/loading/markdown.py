@@ -1,11 +1,16 @@
-"""Markdown: headings, paragraphs, lists, quotes and table rows as blocks."""
+"""Markdown: headings, paragraphs, lists, quotes, tables and footnotes as blocks."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .blocks import Block, clean_text, join_whitespace, take_leading_h1
+from .blocks import PROSE_ONLY, Block, ReadOptions, clean_text, join_whitespace, take_leading_h1
+from .footnotes import notes_blocks
+from .html import html_fragment_blocks, html_inline_text
+from .markup import strip_site_syntax
+from .tables import table_block
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -69,36 +74,60 @@ def _read_deep_flat(state: StateBlock, start: int, end: int, silent: bool) -> bo
 
 
 def make_parser() -> MarkdownIt:
-    """CommonMark with tables and strikethrough, reading any depth of nesting."""
+    """CommonMark with tables, strikethrough and footnotes, reading any depth of nesting.
+
+    Footnotes come from mdit-py-plugins (the plugin set maintained with markdown-it-py):
+    its parser knows reference and inline notes, multi-paragraph notes and where a
+    ``[^1]`` is only text, which a hand-written pattern would get wrong.
+    """
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
 
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
     first = md.block.ruler.get_all_rules()[0]
     md.block.ruler.before(first, "narrate_deep_flat", _read_deep_flat)
     return md
 
 
-def _markdown_inline(children: list[Token]) -> str:
+def _markdown_inline(md: MarkdownIt, children: list[Token], options: ReadOptions) -> str:
+    """The text of an inline token: markup, footnote marks and link targets left out.
+
+    Inline HTML (tags inside the paragraph) is rendered with the rest of the
+    paragraph and read by the HTML reader, so it reads as an .html file would.
+    """
+    children = [c for c in children if c.type != "footnote_ref"]
+    if any(c.type == "html_inline" for c in children):
+        return html_inline_text(md.renderer.renderInline(children, md.options, {}), options)
     parts: list[str] = []
     for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        # images, html_inline (tags, comments) and markup open/close tokens: nothing
+        elif child.type == "image" and options.alt_text and child.content.strip():
+            parts.append(f" {child.content} ")
+        # images, markup open/close tokens: nothing
     return join_whitespace(clean_text("".join(parts)))
 
 
-def markdown_blocks(text: str) -> tuple[str | None, list[Block]]:
-    """Markdown: headings, paragraphs, lists, quotes and table rows.
+def markdown_blocks(
+    text: str, options: ReadOptions = PROSE_ONLY
+) -> tuple[str | None, list[Block]]:
+    """Markdown: headings, paragraphs, lists, quotes, tables and footnotes.
 
-    Emphasis, link and code markup is stripped (the link and code text is kept);
-    images, HTML blocks and inline tags, comments and code blocks are not read. A
-    list (its nested lists included) is one block; every paragraph, heading or table
-    row inside it is an item. The title is a YAML front-matter ``title:``, else a
-    leading level-1 heading. A leading level-1 heading is not a block when it is the
-    title (no front-matter title, or the same text as it); otherwise it stays a
-    heading, so its words are read.
+    Site-generator syntax (shortcodes, Liquid, kramdown attributes, wikilinks: see
+    :mod:`narrate.loading.markup`) is taken out first. Emphasis, link and code markup
+    is stripped (the link and code text is kept, the link target never); images are
+    not read (their alt text is, with ``options.alt_text``); code blocks are not read.
+    Raw HTML goes through the HTML reader. A list (its nested lists included) is one
+    block; every paragraph, heading or table row inside it is an item. A block quote's
+    blocks have ``kind="quote"``; a table is one block of ``kind="table"`` whose items
+    are its rows; footnote definitions are read at the end as one "Notes" chapter
+    (unless ``options.footnotes`` is off), and their marks never. The title is a
+    YAML front-matter ``title:``, else a leading level-1 heading. A leading level-1
+    heading is not a block when it is the title (no front-matter title, or the same
+    text as it); otherwise it stays a heading, so its words are read.
     """
     text = clean_text(text)
     title: str | None = None
@@ -108,39 +137,70 @@ def markdown_blocks(text: str) -> tuple[str | None, list[Block]]:
         if found:
             title = found.group(1).strip().strip("\"'").strip() or None
         text = text[front.end() :]
+    text = strip_site_syntax(text)
 
     md = make_parser()
     blocks: list[Block] = []
+    notes: list[str] = []
+    note: list[str] = []  # the paragraphs of the footnote being read
+    header: list[str] = []  # the table being read: its header cells, rows, current row
+    rows: list[list[str]] = []
     row: list[str] = []
     context: list[Token] = []
     items: list[str] = []  # the items of the list being read
     lists = 0  # how deep inside lists the current token is
+    quotes = 0  # how deep inside block quotes
+    in_note = False
 
     def add(content: str, level: int = 0) -> None:
-        if lists:
+        if in_note:
+            note.append(content)
+        elif lists:
             items.append(content)
         else:
-            blocks.append(Block(content, level=level))
+            blocks.append(Block(content, level=level, kind="quote" if quotes else "paragraph"))
 
     for tok in md.parse(text):
         if tok.nesting == 1:
             context.append(tok)
             if tok.type == "tr_open":
                 row = []
+            elif tok.type == "table_open":
+                header, rows = [], []
             elif tok.type in _MD_LISTS:
                 lists += 1
+            elif tok.type == "blockquote_open":
+                quotes += 1
+            elif tok.type == "footnote_open":
+                in_note = True
         elif tok.nesting == -1:
             if context:
                 context.pop()
-            if tok.type == "tr_close" and any(row):
-                add(", ".join(c for c in row if c))
+            if tok.type == "tr_close":
+                if any(c.type == "thead_open" for c in context):
+                    header = row
+                else:
+                    rows.append(row)
+            elif tok.type == "table_close":
+                table = table_block(header, rows)
+                if table is not None and lists:
+                    items.extend(table.items)
+                elif table is not None:
+                    blocks.append(table)
             elif tok.type in _MD_LIST_ENDS:
                 lists -= 1
                 if not lists and items:
-                    blocks.append(Block.list_of(items))
+                    block = Block.list_of(items)
+                    blocks.append(replace(block, kind="quote") if quotes else block)
                     items.clear()
+            elif tok.type == "blockquote_close":
+                quotes -= 1
+            elif tok.type == "footnote_close":
+                in_note = False
+                notes.append(" ".join(note))
+                note.clear()
         elif tok.type == "inline":
-            content = _markdown_inline(tok.children or [])
+            content = _markdown_inline(md, tok.children or [], options)
             parent = context[-1] if context else None
             if parent is not None and parent.type == "heading_open":
                 if content:
@@ -149,7 +209,20 @@ def markdown_blocks(text: str) -> tuple[str | None, list[Block]]:
                 row.append(content)
             elif content:
                 add(content)
-        # fence, code_block, html_block, hr: not read aloud
+        elif tok.type == "html_block":
+            found, html_notes = html_fragment_blocks(tok.content, options)
+            notes.extend(html_notes)
+            for block in found:
+                if lists or in_note:
+                    for item in block.items or (block.text,):
+                        add(item)
+                elif quotes and block.kind == "paragraph":
+                    blocks.append(replace(block, kind="quote"))
+                else:
+                    blocks.append(block)
+        # fence, code_block, hr: not read aloud
+    if options.footnotes:
+        blocks.extend(notes_blocks(notes))
     return take_leading_h1(title, blocks)
 
 

@@ -1,0 +1,295 @@
+"""Markup that is not prose: each class, with the exact speech it gives.
+
+Every fixture asserts the sentence speech strings of ``load_document`` chapter by
+chapter (what the engine is given), so a markup token that reaches the ear fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrate.loading import Block, html_blocks, markdown_blocks
+from narrate.loading.markup import strip_site_syntax
+from narrate.segment import load_document
+from narrate.settings import Settings, TextSettings
+
+
+def speech(tmp_path: Path, text: str, name: str = "post.md", **text_settings: object) -> list:
+    """Each chapter's sentence speech strings, with its title and block kinds."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    settings = Settings(text=TextSettings(**text_settings))  # type: ignore[arg-type]
+    doc = load_document(path, settings)
+    return [[s.speech for s in seg.sentences] for seg in doc.segments]
+
+
+# ----------------------------------------------------------- site-generator syntax
+
+
+def test_hugo_shortcodes(tmp_path: Path) -> None:
+    text = (
+        "Intro {{< youtube 5xH0HfJHsaY >}} ends here.\n\n"
+        "{{< youtube id=\"abc\" >}}\n\n"
+        "Before\n{{% notice tip %}}\nafter.\n\n"
+        "{{< quote author=\"Ann\" >}}A kept quote.{{< /quote >}}\n\n"
+        "{{< highlight go >}}\nfunc main() {}\n{{< /highlight >}}\n\n"
+        "Escaped {{</* figure src=\"x\" */>}} gone. {{< figure src=\"a.jpg\" />}}\n"
+    )
+    assert speech(tmp_path, text) == [
+        ["Intro ends here."],
+        ["Before after."],  # a shortcode on its own line does not split a paragraph
+        ["A kept quote."],
+        ["Escaped gone."],
+    ]
+
+
+def test_liquid_tags(tmp_path: Path) -> None:
+    text = (
+        "{% include toc %}\n\n"
+        "It opens {% youtube abc123 %} strongly, says {{ page.author }}.\n\n"
+        "{% comment %}Never read.{% endcomment %}\n\n"
+        "{% highlight ruby %}\nputs 1\n{% endhighlight %}\n\n"
+        "{%- assign x = 1 -%}\n"
+        "Raw: {% raw %}the braces stay{% endraw %} here.\n\n"
+        "{# a Nunjucks comment #}Last [link]({{ site.baseurl }}/x) words.\n"
+    )
+    assert speech(tmp_path, text) == [
+        ["It opens strongly, says."],
+        ["Raw: the braces stay here."],
+        ["Last link words."],
+    ]
+
+
+def test_raw_keeps_its_content_exactly() -> None:
+    assert strip_site_syntax("A {% raw %}{{ x }} {% y %}{% endraw %} b\n") == (
+        "A {{ x }} {% y %} b\n"
+    )
+
+
+def test_kramdown_more_and_reference_definitions(tmp_path: Path) -> None:
+    text = (
+        "* TOC\n{:toc}\n\n"
+        "## The film {#film .big}\n\n"
+        "A paragraph.\n{: .lead}\n\n"
+        "![still](still.jpg){:width=\"350\"}\n\n"
+        "Teaser text.\n\n<!--more-->\n\n"
+        "{::comment}\nhidden\n{:/comment}\n\n"
+        "See [the site][site] for more.\n\n"
+        "[site]: https://example.com/page \"Title\"\n"
+    )
+    assert speech(tmp_path, text) == [
+        ["TOC."],
+        ["The film", "A paragraph."],
+        ["Teaser text."],
+        ["See the site for more."],
+    ]
+
+
+def test_escaped_characters_are_unescaped(tmp_path: Path) -> None:
+    text = "A \\*not emphasis\\* and \\[brackets\\] and 5 \\> 3 \\#1.\n"
+    assert speech(tmp_path, text) == [["A not emphasis and [brackets] and 5 > 3 #1."]]
+
+
+# ------------------------------------------------------------------------ Obsidian
+
+
+def test_obsidian_wikilinks_embeds_and_tags(tmp_path: Path) -> None:
+    text = (
+        "Compare [[Films/Pain and Glory#Cast|the cast]] with [[Films/Talk to Her]] "
+        "and [[Volver#Ending]].\n\n"
+        "![[poster.png]]\n\n"
+        "Last words. #film #almodovar\n"
+        "#review #year2019\n"
+    )
+    assert speech(tmp_path, text) == [
+        ["Compare the cast with Talk to Her and Volver."],
+        ["Last words."],
+    ]
+
+
+# ----------------------------------------------------------------------- footnotes
+
+
+FOOTNOTES = (
+    "# Title\n\n"
+    "It is long[^1] and loud.[^long]\n\n"
+    "[^1]: Two hours and a *half*.\n"
+    "[^long]: The sound mix.\n\n"
+    "    A second paragraph of the note.\n\n"
+    "The verdict^[An inline note.] is clear.\n"
+)
+
+
+def test_footnotes_are_one_notes_chapter_at_the_end(tmp_path: Path) -> None:
+    assert speech(tmp_path, FOOTNOTES) == [
+        ["It is long and loud."],
+        ["The verdict is clear."],
+        [
+            "Notes",
+            "Two hours and a half.",
+            "The sound mix.",
+            "A second paragraph of the note.",
+            "An inline note.",
+        ],
+    ]
+    _, blocks = markdown_blocks(FOOTNOTES)
+    assert [b.kind for b in blocks] == ["paragraph", "paragraph", "notes", "notes"]
+
+
+def test_footnotes_skip(tmp_path: Path) -> None:
+    assert speech(tmp_path, FOOTNOTES, footnotes="skip") == [
+        ["It is long and loud."],
+        ["The verdict is clear."],
+    ]
+
+
+def test_html_footnotes(tmp_path: Path) -> None:
+    page = (
+        "<article><p>Loud<sup id='fnref:1'><a href='#fn:1' class='footnote'>1</a></sup>"
+        " and long<a href='#fn2' class='footnote-ref' role='doc-noteref'><sup>2</sup></a>."
+        "</p><p>x<sup>2</sup> stays.</p>"
+        "<div class='footnotes' role='doc-endnotes'><ol>"
+        "<li id='fn:1'><p>First note. <a href='#fnref:1' class='reversefootnote'>↩</a></p></li>"
+        "<li id='fn2'><p>Second note.<a href='#fnref2'>↩︎</a></p></li></ol></div></article>"
+    )
+    assert speech(tmp_path, page, "p.html") == [
+        ["Loud and long."],
+        ["x2 stays."],
+        ["Notes", "First note.", "Second note."],
+    ]
+    assert speech(tmp_path, page, "p.html", footnotes="skip") == [
+        ["Loud and long."],
+        ["x2 stays."],
+    ]
+
+
+# ---------------------------------------------------------------------- raw HTML
+
+
+def test_raw_html_in_markdown_reads_like_an_html_file(tmp_path: Path) -> None:
+    text = (
+        "# Forty-four films\n\n"
+        "<figure>\n<img src=\"a.jpg\" alt=\"A poster\" title=\"Poster title\">\n"
+        "<figcaption>Pain and Glory (2019)</figcaption>\n</figure>\n"
+        "<details>\n<summary>Verdict &amp; stars</summary>\n"
+        "<p>Tender &#8212; and <em>funny</em>.</p>\n</details>\n\n"
+        "<h2 class=\"x\" data-note=\"not read\">Second film</h2>\n"
+        "<p style=\"color:red\">Its <a href=\"https://example.com/x\">trailer</a>"
+        " &eacute;blouit.</p>\n"
+    )
+    assert speech(tmp_path, text) == [
+        ["Pain and Glory (2019)"],
+        ["Verdict & stars"],
+        ["Tender, and funny."],
+        ["Second film", "Its trailer éblouit."],
+    ]
+
+
+def test_page_of_reviews_as_raw_html_is_readable(tmp_path: Path) -> None:
+    reviews = "\n".join(
+        f"<figure><img src=\"{i}.jpg\"><figcaption>Film {i}</figcaption></figure>\n"
+        f"<details><summary>Stars {i}</summary>Good film number {i}.</details>"
+        for i in range(1, 45)
+    )
+    chapters = speech(tmp_path, "---\ntitle: Short reviews\n---\n" + reviews + "\n")
+    assert len(chapters) == 3 * 44
+    assert chapters[:3] == [["Film 1"], ["Stars 1"], ["Good film number 1."]]
+
+
+def test_inline_html_tags_and_entities(tmp_path: Path) -> None:
+    text = "A <span class=\"x\">spanned</span> word, a<br>break &amp; an &#160;entity &copy;.\n"
+    assert speech(tmp_path, text) == [["A spanned word, a break & an entity ©."]]
+
+
+# ------------------------------------------------------------------ links, images
+
+
+def test_link_targets_are_never_read(tmp_path: Path) -> None:
+    text = (
+        "See [the trailer](https://example.com/trailer \"Trailer\") and "
+        "<a href=\"https://example.org/a\">the site</a> and ![poster](p.jpg).\n"
+    )
+    (spoken,) = speech(tmp_path, text)
+    assert spoken == ["See the trailer and the site and."]
+
+
+def test_alt_text_only_when_asked(tmp_path: Path) -> None:
+    text = "Look: ![A red poster](p.jpg)\n\n<img src=\"b.jpg\" alt=\"The blue one\">\n\nEnd.\n"
+    assert speech(tmp_path, text) == [["Look:"], ["End."]]
+    assert speech(tmp_path, text, alt_text=True) == [
+        ["Look: A red poster"],
+        ["The blue one"],
+        ["End."],
+    ]
+
+
+# -------------------------------------------------------------------------- tables
+
+
+TABLE = (
+    "## Scores\n\n"
+    "| Film | Score | Note |\n|---|---|---|\n"
+    "| Pain and Glory | 5 | tender |\n| Volver | 4 | |\n\n"
+    "After.\n"
+)
+
+
+def test_markdown_table_is_one_chapter_of_header_value_rows(tmp_path: Path) -> None:
+    assert speech(tmp_path, TABLE) == [
+        ["Scores", "Film: Pain and Glory; Score: 5; Note: tender.", "Film: Volver; Score: 4."],
+        ["After."],
+    ]
+    _, blocks = markdown_blocks(TABLE)
+    assert [b.kind for b in blocks] == ["paragraph", "table", "paragraph"]
+
+
+def test_html_table_and_layout_table(tmp_path: Path) -> None:
+    page = (
+        "<article><table><tr><th>Film</th><th>Score</th></tr>"
+        "<tr><td>Volver</td><td>4</td></tr><tr><td>Julieta</td><td>3</td></tr></table>"
+        "<table><tr><td><p>Layout cell one.</p></td><td><p>Layout cell two.</p></td></tr>"
+        "</table></article>"
+    )
+    assert speech(tmp_path, page, "p.html") == [
+        ["Film: Volver; Score: 4.", "Film: Julieta; Score: 3."],
+        ["Layout cell one."],
+        ["Layout cell two."],
+    ]
+    _, blocks = html_blocks(page)
+    assert blocks[0] == Block(
+        "Film: Volver; Score: 4\nFilm: Julieta; Score: 3",
+        items=("Film: Volver; Score: 4", "Film: Julieta; Score: 3"),
+        kind="table",
+    )
+
+
+# -------------------------------------------------------------------------- quotes
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("q.md", "Before.\n\n> Quoted *line*.\n>\n> - quoted item\n\nAfter.\n"),
+        (
+            "q.html",
+            "<article><p>Before.</p><blockquote><p>Quoted <i>line</i>.</p>"
+            "<ul><li>quoted item</li></ul></blockquote><p>After.</p></article>",
+        ),
+        (
+            "raw.md",
+            "Before.\n\n<blockquote><p>Quoted <i>line</i>.</p>"
+            "<ul><li>quoted item</li></ul></blockquote>\n\nAfter.\n",
+        ),
+    ],
+)
+def test_block_quotes_have_kind_quote(name: str, text: str) -> None:
+    read = markdown_blocks if name.endswith(".md") else html_blocks
+    _, blocks = read(text)
+    assert [(b.text, b.kind) for b in blocks] == [
+        ("Before.", "paragraph"),
+        ("Quoted line.", "quote"),
+        ("quoted item", "quote"),
+        ("After.", "paragraph"),
+    ]
