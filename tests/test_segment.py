@@ -319,11 +319,22 @@ def test_unspeakable_sentence_kept_in_display(tmp_path: Path) -> None:
     assert [s.display for s in seg.sentences] == ["Great film.", "Loved it."]
 
 
+def test_a_paragraph_of_stars_is_a_rating_and_spoken(tmp_path: Path) -> None:
+    text = "First paragraph.\n\n⭐⭐⭐⭐\n\nLast paragraph."
+    doc = load_document(write(tmp_path, "m.txt", text), Settings())
+    assert [s.display for s in doc.segments] == ["First paragraph.", "⭐⭐⭐⭐", "Last paragraph."]
+    assert [[x.speech for x in s.sentences] for s in doc.segments] == [
+        ["First paragraph."],
+        ["four stars"],
+        ["Last paragraph."],
+    ]
+
+
 def test_unspeakable_paragraphs_merge(tmp_path: Path) -> None:
-    text = "⭐⭐⭐⭐\n\nFirst paragraph.\n\n* * *\n\nSecond paragraph.\n\n😍🎬"
+    text = "🎬🍿🎬🍿\n\nFirst paragraph.\n\n* * *\n\nSecond paragraph.\n\n😍🎬"
     doc = load_document(write(tmp_path, "m.txt", text), Settings())
     assert [s.display for s in doc.segments] == [
-        "⭐⭐⭐⭐\n\nFirst paragraph.\n\n* * *",
+        "🎬🍿🎬🍿\n\nFirst paragraph.\n\n* * *",
         "Second paragraph.\n\n😍🎬",
     ]
     assert [s.title for s in doc.segments] == ["First paragraph.", "Second paragraph."]
@@ -331,7 +342,7 @@ def test_unspeakable_paragraphs_merge(tmp_path: Path) -> None:
 
 
 def test_nothing_speakable(tmp_path: Path) -> None:
-    path = write(tmp_path, "emoji.txt", "🎬🍿\n\n* * *\n\n⭐⭐")
+    path = write(tmp_path, "emoji.txt", "🎬🍿\n\n* * *\n\n⭐")
     with pytest.raises(InputError) as info:
         load_document(path, Settings())
     assert str(info.value) == f"{path}: no readable text"

@@ -34,6 +34,7 @@ class TextSettings:
     outro: str | None = None  # template spoken after the last paragraph
     footnotes: str = "read"  # "read": footnotes at the end, as "Notes"; "skip": not read
     alt_text: bool = False  # read the alt text of images
+    links: str = "say"  # a bare URL: "say" its site ("justwatch dot com") or "skip" it
 
 
 @dataclass(frozen=True)

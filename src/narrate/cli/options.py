@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ..ear import LINK_MODES
 from ..engines import ENGINES
 from ..loading.footnotes import FOOTNOTE_CHOICES
 from ..profiles import DEFAULT_PROFILE, PROFILES, apply_profile
@@ -111,6 +112,10 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                       'date, year.'),
     click.option("--outro", callback=_template, metavar="TEMPLATE",
                  help='Spoken last, as the chapter "Credits" (same fields as --intro).'),
+    click.option("--links", type=click.Choice(LINK_MODES), default=TextSettings.links,
+                 show_default=True,
+                 help='A bare URL in the text: "say" its site ("justwatch dot com") or '
+                      '"skip" it. A link\'s text is always read, its target never.'),
     click.option("--transcript", "transcripts", callback=_transcripts, metavar="srt,vtt",
                  help="Also write transcripts next to the MP3."),
     click.option("--chapters-json", is_flag=True,
@@ -150,7 +155,7 @@ def settings_from_options(kw: dict[str, Any]) -> Settings:
         text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
                           max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars"),
                           intro=p("intro"), outro=p("outro"), footnotes=p("footnotes"),
-                          alt_text=p("alt_text")),
+                          alt_text=p("alt_text"), links=p("links")),
         audio=AudioSettings(pause=p("pause"), sentence_pause=p("sentence_pause"),
                             head=p("head"), tail=p("tail"), bitrate=p("bitrate")),
         tags=TagSettings(author=p("author"), album=p("album"), genre=p("genre"), date=p("date"),

@@ -23,11 +23,15 @@ class _Draft:
 
 
 def build_segments(
-    blocks: Sequence[Block], settings: Settings, lexicon: Lexicon | None = None
+    blocks: Sequence[Block],
+    settings: Settings,
+    lexicon: Lexicon | None = None,
+    language: str | None = None,
 ) -> list[Segment]:
-    """Chapters from blocks (see the module docstring for the rules)."""
+    """Chapters from blocks (see the module docstring for the rules), read for the ear
+    in ``language`` (a lowercase BCP 47 tag; None: English)."""
     bound = settings.text.max_sentence_chars
-    speak = make_speaker(lexicon, settings.voice.engine)
+    speak = make_speaker(lexicon, settings.voice.engine, language, settings.text.links)
     drafts: list[_Draft] = []
     orphans: list[str] = []  # unspeakable text before the first chapter
     heading: Block | None = None
@@ -47,7 +51,7 @@ def build_segments(
             if heading is not None:  # a heading with nothing under it: a chapter of its own
                 add(
                     [heading.text],
-                    paragraph_sentences(heading.text, bound, speak),
+                    paragraph_sentences(heading.text, bound, speak, heading=True),
                     heading_title(heading.text),
                     heading.text,
                 )
@@ -55,7 +59,7 @@ def build_segments(
             continue
         sentences = block_sentences(block, bound, speak)
         if heading is not None:
-            head_sentences = paragraph_sentences(heading.text, bound, speak)
+            head_sentences = paragraph_sentences(heading.text, bound, speak, heading=True)
             add(
                 [heading.text, block.text],
                 head_sentences + sentences,
@@ -68,7 +72,7 @@ def build_segments(
     if heading is not None:
         add(
             [heading.text],
-            paragraph_sentences(heading.text, bound, speak),
+            paragraph_sentences(heading.text, bound, speak, heading=True),
             heading_title(heading.text),
             heading.text,
         )

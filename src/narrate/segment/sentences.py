@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..ear import for_the_ear
 from ..loading import Block
 from ..model import Sentence
 from ..speech import Lexicon, apply_lexicon, normalize_for_speech
@@ -233,24 +234,59 @@ def fit_sentence(
     return out
 
 
-def make_speaker(lexicon: Lexicon | None, engine: str) -> Speak:
-    """``display -> speech``: :func:`normalize_for_speech` then :func:`apply_lexicon`."""
+class Speaker:
+    """``display -> speech``: :func:`~narrate.ear.for_the_ear` (in the document's
+    language), then :func:`normalize_for_speech`, then :func:`apply_lexicon`.
 
-    def speak(display: str) -> str:
-        return apply_lexicon(normalize_for_speech(display), lexicon, engine)
+    Called with only the text it reads it out of context; :meth:`at` gives the reader
+    of one sentence that knows where the sentence stands (a heading, a paragraph's
+    first or last sentence), which decides whether a bare "9/10" is a rating.
+    """
 
-    return speak
+    def __init__(
+        self,
+        lexicon: Lexicon | None,
+        engine: str,
+        language: str | None = None,
+        links: str = "say",
+        **where: bool,
+    ) -> None:
+        self.lexicon, self.engine, self.language, self.links = lexicon, engine, language, links
+        self.where = where
+
+    def __call__(self, display: str) -> str:
+        ear = for_the_ear(display, self.language, links=self.links, **self.where)
+        return apply_lexicon(normalize_for_speech(ear), self.lexicon, self.engine)
+
+    def at(self, **where: bool) -> Speaker:
+        """The same reader for a sentence at ``where`` (heading/first/last/bold)."""
+        return Speaker(self.lexicon, self.engine, self.language, self.links, **where)
 
 
-def paragraph_sentences(text: str, bound: int, speak: Speak) -> list[Sentence]:
+def make_speaker(
+    lexicon: Lexicon | None, engine: str, language: str | None = None, links: str = "say"
+) -> Speaker:
+    """The reader of display text for ``engine`` in ``language`` (see :class:`Speaker`)."""
+    return Speaker(lexicon, engine, language, links)
+
+
+def paragraph_sentences(
+    text: str, bound: int, speak: Speak, *, heading: bool = False
+) -> list[Sentence]:
     """The speakable sentences of one display paragraph, each speech within ``bound``."""
     bound = max(1, bound)
-    return [
-        Sentence(display, speech)
-        for sentence in split_sentences(text)
-        for display, speech in fit_sentence(sentence, bound, speak)
-        if speech
-    ]
+    found = split_sentences(text)
+    out: list[Sentence] = []
+    for i, sentence in enumerate(found):
+        reader = speak
+        if isinstance(speak, Speaker):
+            reader = speak.at(heading=heading, first=i == 0, last=i == len(found) - 1)
+        out.extend(
+            Sentence(display, speech)
+            for display, speech in fit_sentence(sentence, bound, reader)
+            if speech
+        )
+    return out
 
 
 _SPEECH_END = re.compile(r"[.!?][\"')\]]*\Z")
