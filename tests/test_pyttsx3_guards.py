@@ -41,6 +41,8 @@ def make(monkeypatch: pytest.MonkeyPatch) -> Iterator[Make]:
     engines: list[Pyttsx3Engine] = []
     lib = FakeLib()
     monkeypatch.setattr(pyttsx3_engine, "_espeak_lib", lambda: lib)
+    # The fake driver speaks: no fresh instance of the real library per clip.
+    monkeypatch.setattr(pyttsx3_engine, "_fresh_espeak", lambda folder: None)
 
     def build(
         speak: Speak = speaks_well,

@@ -173,6 +173,15 @@ class Engine(ABC):
         """A string that changes when the engine's output may change (part of the cache key)."""
         return "0"
 
+    def renderer(self) -> str:
+        """How a clip is made, as far as it changes the samples (part of the cache key).
+
+        Changed when the same text and settings start giving other samples, so that no
+        clip made the old way is served for the new (e.g. pyttsx3's espeak-ng clips,
+        made since issue 21 by a fresh instance of the library each).
+        """
+        return ""
+
     def voice_label(self) -> str:
         """The voice as tags and messages name it."""
         return self.settings.voice or "default"

@@ -26,6 +26,13 @@ pyttsx3 2.99's espeak driver has traps that this adapter closes rather than avoi
 * The driver prints "Audio saved to ..." on stdout: that is captured and logged.
 * SAPI5 writes RIFF WAV and NSSS writes AIFF whatever the extension: the format of
   every clip is probed from its bytes.
+* espeak-ng carries state from one utterance to the next (pitch flutter phase,
+  automatic gain, roughness cycle, noise generator), so the driver's instance says a
+  sentence differently after different sentences. On espeak, every clip is therefore
+  said by a freshly loaded instance of the same library (``espeak_fresh``): the same
+  text and settings give the same samples whatever the process said before. pyttsx3
+  still lists the voices and reports the version; the word events of the fresh
+  instance feed the end-of-text check as the driver's did.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from typing import Any
 from ..errors import ClipError, DependencyError, EngineError
 from ..settings import VoiceSettings
 from .base import AudioChunk, Engine, Voice, scripts_for_language
+from .espeak_fresh import FreshEspeak, loaded_library
 from .pyttsx3_driver import (
     StdoutToLog,
     allow_phoneme_input,
@@ -111,10 +119,21 @@ def _tail_from(text: str, position: int) -> str | None:
 class _Utterance:
     """What one save_to_file/runAndWait round left: its file and the driver's events."""
 
-    path: Path
+    path: Path | None  # the driver's file; None when ``chunk`` holds the audio
     finished: bool  # the driver said finished-utterance in time
     completed: bool  # ... and that it was not cut short
     words: tuple[int, ...]  # 0-based text position of each word event
+    chunk: AudioChunk | None = None  # a fresh espeak-ng instance's samples
+
+
+def _fresh_espeak(folder: Path) -> FreshEspeak | None:
+    """A fresh instance of libespeak-ng per clip; None (the driver's one instance, whose
+    clips depend on what it said before) only where the library's file cannot be found."""
+    try:
+        return FreshEspeak(loaded_library(), folder)
+    except DependencyError as exc:
+        log.warning("espeak-ng clips will depend on what was said before them: %s", exc)
+        return None
 
 
 def _driver_name() -> str | None:
@@ -159,6 +178,7 @@ class Pyttsx3Engine(Engine):
             self._tts.connect("started-word", self._on_word),
         ]
         self._tmpdir = Path(tempfile.mkdtemp(prefix="narrate-pyttsx3-"))
+        self._fresh = _fresh_espeak(self._tmpdir) if self._is_espeak else None
         if Pyttsx3Engine._default_voice is None:  # the driver's own, before anyone changed it
             Pyttsx3Engine._default_voice = str(self._tts.getProperty("voice") or "") or None
         self._voice_id = self._resolve_voice(settings.voice) or Pyttsx3Engine._default_voice
@@ -233,6 +253,10 @@ class Pyttsx3Engine(Engine):
                 espeak = (_espeak_lib().Info(None) or b"").decode()
         return f"pyttsx3-{self._pyttsx3_version}/{self._driver}/{espeak}"
 
+    def renderer(self) -> str:
+        # Every espeak-ng clip from a fresh instance of the library (see espeak_fresh).
+        return "espeak-ng fresh instance per clip" if self._fresh is not None else ""
+
     def _wait_idle(self, limit: float = 5.0) -> None:
         """Wait until espeak-ng's own thread has wound down from the previous utterance.
 
@@ -258,6 +282,13 @@ class Pyttsx3Engine(Engine):
     # -- synthesis ---------------------------------------------------------------
     def _utter(self, text: str) -> _Utterance:
         """Speak ``text`` into a file of its own and wait for this utterance's own end."""
+        if self._fresh is not None:
+            try:
+                volume = max(0.0, min(1.0, self.settings.volume))
+                said = self._fresh.say(text, self._voice_id, self.settings.rate, volume)
+            except OSError as exc:
+                raise ClipError(f"speech engine failed: {exc}") from exc
+            return _Utterance(None, True, True, said.words, AudioChunk(said.rate, 2, 1, said.pcm))
         if Pyttsx3Engine._owner is not self:
             self._apply_settings()
         self._wait_idle()
@@ -292,8 +323,9 @@ class Pyttsx3Engine(Engine):
         probe = f"{text}{end} {_PROBE_END}"
         sentinel = len(probe) - len(_PROBE_END) - 1  # positions may be one early
         said = self._utter(probe)
-        with contextlib.suppress(OSError):
-            said.path.unlink()
+        if said.path is not None:
+            with contextlib.suppress(OSError):
+                said.path.unlink()
         log.debug("espeak reports word events at %s for %r", said.words, probe)
         between = [w for w in said.words if first_end <= w < sentinel]
         heard_the_end = any(w >= sentinel for w in said.words)
@@ -325,7 +357,10 @@ class Pyttsx3Engine(Engine):
                 raise ClipError("speech engine did not finish in time")
             if not said.completed:
                 raise ClipError("speech engine stopped before the end of the text")
-            if not said.path.exists() or said.path.stat().st_size == 0:
+            if said.chunk is not None:
+                if not said.chunk.data:
+                    raise ClipError("speech engine wrote no audio")
+            elif not said.path or not said.path.exists() or said.path.stat().st_size == 0:
                 raise ClipError("speech engine wrote no audio")
             if self._is_espeak and not self._reached_the_end(text, said.words):
                 raise ClipError(
@@ -333,10 +368,11 @@ class Pyttsx3Engine(Engine):
                     f"{max(said.words, default=-1) + 1}, the last word starts at "
                     f"{_last_word_start(text) + 1})"
                 )
-            chunk = read_clip_file(said.path, true_rate=self._espeak_rate())
+            chunk = said.chunk or read_clip_file(said.path, true_rate=self._espeak_rate())
         finally:
-            with contextlib.suppress(OSError):
-                said.path.unlink()
+            if said.path is not None:
+                with contextlib.suppress(OSError):
+                    said.path.unlink()
         yield chunk
 
     def close(self) -> None:

@@ -1,0 +1,146 @@
+"""One utterance from a freshly loaded libespeak-ng: the same text gives the same samples.
+
+espeak-ng keeps state from one utterance to the next that no API call resets, so a
+sentence's samples depend on everything the process said before it (issue 21). In
+espeak-ng 1.51 (``wavegen.c``), all of it static:
+
+* ``Flutter_ix`` (a static local of ``AdvanceParameters``): the phase of the pitch
+  flutter table, advanced every 64 voiced samples for the life of the process. It moves
+  every pitch period of the next utterance, and with it the clip's length.
+* ``agc`` (a static local of ``Wavegen``): the automatic gain that a clipped sample
+  lowers and that climbs back one step per 8 voiced samples. An utterance that clipped
+  near its end starts the next one quieter.
+* ``cycle_count`` (``Wavegen``): the glottal-cycle counter whose phase decides which
+  cycles the voice's roughness (``modulation_tab``) makes quieter.
+* the C library's ``rand()`` (espeak-ng 1.52 and later: its own generator, seeded from
+  the clock at start-up): the noise of breathy voices and of the Klatt variants.
+* ``wdata``, ``peaks``, ``hspect`` and the echo buffer carry the voice's last frame over.
+
+None is exported (``nm -D`` lists the API only), ``espeak_Terminate`` and
+``espeak_Initialize`` reset none of them, and a voice with ``flutter 0`` still differs
+after a loud sentence (``agc``). So each utterance gets a new instance of the library:
+a private copy of the very ``.so`` pyttsx3 loaded is opened (a different path, so the
+dynamic loader maps it afresh, with every static at its initial value), initialised in
+synchronous mode (no thread of its own), given the voice, rate and volume, made to
+speak, terminated and closed. Every clip then sounds as the first utterance of a new
+process does, which is what the ``espeak-ng`` command writes. It costs about 5 ms per
+clip (loading espeak-ng's phoneme data and dictionary again): see the README.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ClipError, DependencyError
+
+# espeak_lib.h (stable since espeak 1.48)
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000  # else a failed initialisation calls exit(1)
+_CHARS_UTF8 = 1
+_PHONEMES = 0x100  # read [[...]] as phoneme mnemonics, as the espeak-ng command does
+_ENDPAUSE = 0x1000  # the pause at the end of the text, as pyttsx3's driver asks
+_RATE, _VOLUME = 1, 2
+_EVENT_LIST_TERMINATED, _EVENT_WORD = 0, 1
+SYNTH_FLAGS = _CHARS_UTF8 | _PHONEMES | _ENDPAUSE
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),  # a union of int, char* and char[8]
+    ]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
+
+
+@dataclass(frozen=True)
+class Said:
+    """One utterance: 16-bit mono samples at ``rate`` and each word event's position."""
+
+    rate: int
+    pcm: bytes
+    words: tuple[int, ...]  # 0-based text position of each word event (as pyttsx3 gives)
+
+
+def loaded_library() -> Path:
+    """The file of the libespeak-ng this process has loaded (pyttsx3's binding of it)."""
+    try:
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise DependencyError(f"cannot read /proc/self/maps: {exc}") from exc
+    for line in maps.splitlines():
+        fields = line.split(maxsplit=5)  # address perms offset dev inode [path]
+        if len(fields) == 6 and "/libespeak-ng.so" in fields[5] and Path(fields[5]).is_file():
+            return Path(fields[5])
+    raise DependencyError("libespeak-ng is not loaded in this process")
+
+
+class FreshEspeak:
+    """Says each text with a new instance of libespeak-ng, copied once into ``folder``."""
+
+    def __init__(self, library: Path, folder: Path) -> None:
+        self._copy = folder / "libespeak-ng-private.so"
+        try:
+            shutil.copyfile(library, self._copy)
+        except OSError as exc:
+            raise DependencyError(f"cannot copy {library} to {self._copy}: {exc}") from exc
+
+    def say(self, text: str, voice: str | None, rate: int, volume: float) -> Said:
+        samples = bytearray()
+        words: list[int] = []
+
+        def on_synth(wav: object, count: int, events: object) -> int:
+            if count > 0:
+                samples.extend(ctypes.string_at(wav, count * 2))  # type: ignore[call-overload]
+            i = 0
+            while events[i].type != _EVENT_LIST_TERMINATED:  # type: ignore[index]
+                if events[i].type == _EVENT_WORD:  # type: ignore[index]
+                    words.append(events[i].text_position - 1)  # type: ignore[index]
+                i += 1
+            return 0
+
+        callback = _CALLBACK(on_synth)  # kept alive until the library is closed
+        lib = ctypes.CDLL(str(self._copy))
+        try:
+            sample_rate = lib.espeak_Initialize(
+                _AUDIO_OUTPUT_SYNCHRONOUS, 0, None, _INITIALIZE_DONT_EXIT
+            )
+            if sample_rate <= 0:
+                raise ClipError("espeak-ng could not start (espeak_Initialize failed)")
+            try:
+                lib.espeak_SetSynthCallback(callback)
+                if voice and lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:
+                    raise ClipError(f"espeak-ng refused the voice {voice!r}")
+                # As pyttsx3's driver sets them, so the voice sounds as it always has.
+                lib.espeak_SetParameter(_RATE, int(rate), 0)
+                lib.espeak_SetParameter(_VOLUME, int(round(volume * 100, 2)), 0)
+                data = text.encode("utf-8") + b"\0"
+                status = lib.espeak_Synth(
+                    data, ctypes.c_size_t(len(data)), 0, 1, 0, SYNTH_FLAGS, None, None
+                )
+                if status != 0:
+                    raise ClipError(f"espeak-ng could not say the text (status {status})")
+            finally:
+                lib.espeak_Terminate()
+        finally:
+            _close(lib)
+        return Said(int(sample_rate), bytes(samples), tuple(words))
+
+
+def _close(lib: ctypes.CDLL) -> None:
+    """Unload the copy, so that the next ``CDLL`` maps it afresh."""
+    import _ctypes
+
+    _ctypes.dlclose(lib._handle)
