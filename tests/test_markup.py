@@ -293,3 +293,61 @@ def test_block_quotes_have_kind_quote(name: str, text: str) -> None:
         ("quoted item", "quote"),
         ("After.", "paragraph"),
     ]
+
+
+def test_inline_tag_reads_as_its_word(tmp_path: Path) -> None:
+    text = "Ein Vampir- #Film mit [Link](#anchor) und #1 und C# bleibt.\n"
+    assert speech(tmp_path, text) == [["Ein Vampir- Film mit Link und #1 und C# bleibt."]]
+
+
+# ------------------------------------------------------------------------ bare URLs
+
+URL_REVIEW = (
+    "Ein kurzer Satz hier.\n\n"
+    "Verfügbar bei: https://www.justwatch.com/de/Film/nosferatu-der-untote\n"
+)
+
+
+def test_a_bare_url_paragraph_stays_for_the_ear(tmp_path: Path) -> None:
+    # The URL is left in the speech for narrate.ear to say as its site.
+    assert speech(tmp_path, URL_REVIEW) == [
+        ["Ein kurzer Satz hier."],
+        ["Verfügbar bei: https://www.justwatch.com/de/Film/nosferatu-der-untote"],
+    ]
+
+
+def test_a_spelled_url_is_plausible_audio() -> None:
+    """espeak-ng spells a URL out: 8.03 s for three 'words' was refused as implausible."""
+    from narrate.clips import verify
+    from narrate.errors import ClipError
+
+    url_line = "Verfügbar bei: https://www.justwatch.com/de/Film/nosferatu-der-untote"
+    verify(22050, round(8.03 * 22050), url_line)  # 3 words + 44 letters: up to 96 s
+    verify(22050, round(95.9 * 22050), url_line)
+    with pytest.raises(ClipError, match=r"^96\.10 s of audio for 3 words is not plausible"):
+        verify(22050, round(96.1 * 22050), url_line)
+    for spelled in ("mail ann@example.org now", "see example.com/a/b now", "www.x.de ok"):
+        verify(22050, round(8.5 * 22050), spelled)
+    with pytest.raises(ClipError, match=r"expected 0\.0-8\.0 s"):
+        verify(22050, round(8.5 * 22050), "three plain words")
+
+
+def test_a_review_ending_in_a_bare_url_narrates(tmp_path: Path) -> None:
+    """End to end with espeak-ng: the URL paragraph does not refuse the review."""
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "nosferatu.md"
+    path.write_text(URL_REVIEW, encoding="utf-8")
+    out = tmp_path / "out.mp3"
+    result = subprocess.run(
+        [sys.executable, "-m", "narrate", "read", str(path), "-o", str(out), "--json",
+         "--profile", "draft", "--cache-dir", str(tmp_path / "cache")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [c["title"] for c in json.loads(result.stdout)["chapters"]] == [
+        "Ein kurzer Satz hier.",
+        "Verfügbar bei…",  # a chapter title stops before a long "word"
+    ]

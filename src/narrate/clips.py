@@ -36,6 +36,8 @@ MIN_SECONDS_PER_WORD = 0.08  # faster than any narration at the highest rate
 MAX_SECONDS_PER_WORD = 2.0
 _CLIP_NAME = re.compile(r"[0-9a-f]{64}")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+# A URL, e-mail address or path: an engine may spell it character by character.
+_SPELLED = re.compile(r"\S*(?:://|www\.|@|\w/\w)\S*")
 _UNSIGNED_8 = bytes((b + 128) % 256 for b in range(256))
 # Scripts written without spaces between words: each letter counts as a word.
 NO_SPACE_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
@@ -260,12 +262,14 @@ def check_script(engine: Engine, speech: str) -> None:
 def verify(rate: int, frames: int, speech: str) -> None:
     """Refuse audio whose length cannot be the speech of ``speech``.
 
-    The upper bound also counts every digit, and every letter of an all-capital token,
-    as a word of its own: engines read "ISBN 9780306406157" symbol by symbol. Scripts
+    The upper bound also counts every digit, every letter of an all-capital token, and
+    every letter of a URL, e-mail address or path as a word of its own: engines read
+    "ISBN 9780306406157" and "https://example.com/a" symbol by symbol. Scripts
     written without spaces (Chinese, Japanese, Thai) count a word per letter.
     """
     words = max(1, speech_units(speech))
     symbols = sum(ch.isdigit() for ch in speech) + sum(len(t) for t in _ACRONYM.findall(speech))
+    symbols += sum(ch.isalpha() for t in _SPELLED.findall(speech) for ch in t)
     seconds = frames / rate
     if not 4000 <= rate <= 192000:
         raise ClipError(f"implausible sample rate {rate} Hz")

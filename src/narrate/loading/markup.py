@@ -17,7 +17,8 @@ source text, so the Markdown parser (and so the ear) never sees it:
 * ``<!--more-->`` (the excerpt separator).
 * Obsidian: ``![[embed]]`` is dropped, ``[[target|alias]]`` reads as the alias and
   ``[[folder/target#heading]]`` as "target"; a trailing run of ``#tags`` (whole
-  lines of them, or the end of the last line) is not read.
+  lines of them, or the end of the last line) is not read, and a ``#tag`` inside a
+  sentence ("a vampire #film") reads as its word.
 
 A line that held nothing but dropped syntax is removed with its line break, so a
 shortcode on a line of its own does not split its paragraph in two.
@@ -48,6 +49,7 @@ _WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 _TAG = r"#[^\s#\[\](){}<>,.;:!?\"']*[^\W\d_][^\s#\[\](){}<>,.;:!?\"']*"
 _TAG_LINE = re.compile(rf"^[ \t]*{_TAG}(?:[ \t]+{_TAG})*[ \t]*$")
 _TRAILING_TAGS = re.compile(rf"(?:[ \t]+{_TAG})+[ \t]*$")
+_INLINE_TAG = re.compile(r"(?<![\w&#/\\])#(?=[^\W\d_][\w/-]*)")
 _GONE_LINE = re.compile(rf"^[ \t]*{_GONE}[ \t{_GONE}]*(?:\n|\Z)", re.M)
 
 
@@ -88,7 +90,7 @@ def strip_site_syntax(text: str) -> str:
     text = _HEADING_ATTRS.sub(r"\1", text)
     text = _WIKILINK.sub(_wikilink, text)
     text = _GONE_LINE.sub("", text).replace(_GONE, "")
-    text = _drop_trailing_tags(text)
+    text = _INLINE_TAG.sub("", _drop_trailing_tags(text))
     if raws:
         text = re.sub(
             f"{_RAW_OPEN}(\\d+){_RAW_CLOSE}", lambda m: raws[int(m.group(1))], text
