@@ -308,11 +308,15 @@ URL_REVIEW = (
 )
 
 
-def test_a_bare_url_paragraph_stays_for_the_ear(tmp_path: Path) -> None:
-    # The URL is left in the speech for narrate.ear to say as its site.
+def test_a_bare_url_paragraph_is_left_to_the_ear(tmp_path: Path) -> None:
+    # The reader leaves the URL in the text; narrate.ear says it as its site.
+    _, blocks = markdown_blocks(URL_REVIEW)
+    assert blocks[-1].text == (
+        "Verfügbar bei: https://www.justwatch.com/de/Film/nosferatu-der-untote"
+    )
     assert speech(tmp_path, URL_REVIEW) == [
         ["Ein kurzer Satz hier."],
-        ["Verfügbar bei: https://www.justwatch.com/de/Film/nosferatu-der-untote"],
+        ["Verfügbar bei: justwatch dot com"],
     ]
 
 
