@@ -29,6 +29,7 @@ from .files import is_one_of
 from .lametag import fix_lame_crc
 from .loudness import Loudness, measure_file, measure_pcm
 from .model import Document, Timeline
+from .segment.language import id3_language
 from .settings import AudioSettings, Settings
 from .tags import (
     TXXX_LRA,
@@ -139,6 +140,7 @@ def tag_data(
         engine=f"{engine.name} {engine.version()}" if engine else None,
         voice=engine.voice_label() if engine else None,
         guid=guid_for_name(output.name),
+        language=id3_language(doc.language),
         chapters=chapters_from_timeline(tl),
         fingerprint=fingerprint,
         source=source,
@@ -181,6 +183,7 @@ def narrate(
     engine.timeout = settings.timeout
     pieces: list[Piece] = []
     try:
+        engine.use_voice(narrator_voice(engine, doc, settings))  # before any synthesis
         clips = render_clips(doc, engine, store, settings, on_clip)
         first = next(clips)  # its rate is the stream's: all clips of one engine agree
         rate = first[2].sample_rate
@@ -227,6 +230,17 @@ def narrate(
         side_files=side,
         delivery=delivery,
     )
+
+
+def narrator_voice(engine: Engine, doc: Document, settings: Settings) -> str | None:
+    """The voice that reads ``doc``: ``--voice``, else the engine's voice for the
+    document's language (the adapter refuses a language it has no voice for), else the
+    engine's default (None)."""
+    if settings.voice.voice is not None:
+        return settings.voice.voice
+    if doc.language is None:
+        return None
+    return engine.voice_for_language(doc.language)
 
 
 def check_tag_room(doc: Document, output: Path, settings: Settings, cover_bytes: int) -> None:

@@ -35,6 +35,7 @@ class TextSettings:
     footnotes: str = "read"  # "read": footnotes at the end, as "Notes"; "skip": not read
     alt_text: bool = False  # read the alt text of images
     links: str = "say"  # a bare URL: "say" its site ("justwatch dot com") or "skip" it
+    language: str | None = None  # --language (lowercase BCP 47): wins over the post's own
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,20 @@ def _template(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from ..segment.language import normalize_tag
+
+    if value is None:
+        return None
+    tag = normalize_tag(value)
+    if tag is None:
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise click.BadParameter(
+            f"{shown!r} is not a language tag (an ISO 639 code, for example fr, de-DE or zh)"
+        )
+    return tag
+
+
 NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--profile", type=click.Choice(list(PROFILES)), default=DEFAULT_PROFILE,
                  show_default=True,
@@ -68,6 +82,10 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                  show_default=True, help="Text-to-speech engine."),
     click.option("--voice", help="Voice id or name (see: narrate voices); piper: a name "
                                  "or the path of an .onnx voice."),
+    click.option("--language", callback=_language, metavar="TAG",
+                 help="The review's language, e.g. fr or de-DE: picks the voice, the sentence "
+                      "rules and the ID3 language [default: the post's own, else its file "
+                      "name's suffix (review.fr.md), else detected]."),
     click.option("--speaker", type=click.IntRange(0), help="Speaker of a multi-speaker voice."),
     click.option("--rate", type=click.IntRange(60, 450), default=VoiceSettings.rate,
                  show_default=True, help="Speaking rate, words per minute."),
@@ -155,7 +173,7 @@ def settings_from_options(kw: dict[str, Any]) -> Settings:
         text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
                           max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars"),
                           intro=p("intro"), outro=p("outro"), footnotes=p("footnotes"),
-                          alt_text=p("alt_text"), links=p("links")),
+                          alt_text=p("alt_text"), links=p("links"), language=p("language")),
         audio=AudioSettings(pause=p("pause"), sentence_pause=p("sentence_pause"),
                             head=p("head"), tail=p("tail"), bitrate=p("bitrate")),
         tags=TagSettings(author=p("author"), album=p("album"), genre=p("genre"), date=p("date"),

@@ -94,7 +94,8 @@ def plan(review: str | None, title: str | None, as_json: bool, settings: Setting
         doc = load_document(source_path(stack, review), settings, title=title)
     rows = plan_rows(doc, settings)
     if as_json:
-        click.echo(json.dumps({"title": doc.title, "segments": rows}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"title": doc.title, "language": doc.language, "segments": rows},
+                              ensure_ascii=False, indent=2))  # fmt: skip
         return
     click.echo(f"# {doc.title}")
     click.echo(f"{'#':>3}  {'sentences':>9}  {'chars':>6}  {'est.':>6}  title")

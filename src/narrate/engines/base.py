@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import UnknownVoiceError
 from ..settings import DEFAULT_ENGINE, VoiceSettings
@@ -126,6 +126,48 @@ def language_for_script(script: str) -> str | None:
     return next((lang for lang, s in LANGUAGE_SCRIPTS.items() if script in s), None)
 
 
+# Language codes a voice may carry, as the document's language names them: espeak-ng's
+# Mandarin is "cmn", a document's Chinese is "zh".
+_VOICE_LANGUAGE_ALIASES = {"cmn": "zh", "yue": "zh-yue"}
+
+
+def voice_language(code: str) -> str:
+    """A voice's language code as a lowercase BCP 47 tag ("en_US" -> "en-us", "cmn" -> "zh")."""
+    tag = code.replace("_", "-").lower()
+    first, _, rest = tag.partition("-")
+    first = _VOICE_LANGUAGE_ALIASES.get(first, first)
+    return f"{first}-{rest}" if rest else first
+
+
+def language_match(voice: Voice, language: str) -> int:
+    """How well ``voice`` speaks ``language`` (a lowercase BCP 47 tag): 3 exactly, 2 the
+    language's main variety ("fr" by "fr-fr"), 1 another variety, 0 not at all."""
+    first = language.split("-")[0]
+    best = 0
+    for code in voice.languages:
+        tag = voice_language(code)
+        if tag == language:
+            return 3
+        if tag.split("-")[0] == first:
+            best = max(best, 2 if "-" not in language and tag in (first, f"{first}-{first}")
+                       else 1)  # fmt: skip
+    return best
+
+
+def best_voice(voices: list[Voice], language: str, current: Voice | None = None) -> Voice | None:
+    """The voice of ``voices`` that speaks ``language`` best; ``current`` when it is as good
+    as any; None when none speaks it. Ties go to the shorter language tag, then to the
+    first listed."""
+    scored = [(language_match(v, language), v) for v in voices]
+    top = max((score for score, _ in scored), default=0)
+    if top == 0:
+        return None
+    if current is not None and language_match(current, language) == top:
+        return current
+    candidates = [v for score, v in scored if score == top]
+    return min(candidates, key=lambda v: min((len(c) for c in v.languages), default=99))
+
+
 def unknown_voice(engine: str, wanted: str, alternative: str = "") -> UnknownVoiceError:
     """The refusal of a voice an engine does not have: it names the voice and the
     command that lists the engine's voices (``alternative``: what else may be given)."""
@@ -189,6 +231,31 @@ class Engine(ABC):
     def scripts(self) -> frozenset[str] | None:
         """The scripts the current voice reads (``script_of`` names), or None for any."""
         return None
+
+    def current_voice(self) -> Voice | None:
+        """The voice the next synthesize() speaks with, when the engine can tell."""
+        wanted = self.settings.voice
+        if wanted is None:
+            return None
+        try:
+            return self.find_voice(wanted)
+        except UnknownVoiceError:
+            return None
+
+    def voice_for_language(self, language: str) -> str | None:
+        """The voice (id, or None for the engine's default) to read ``language`` with.
+
+        The current voice when it speaks the language as well as any; else the best
+        match. An engine with no voice for it says so here: this one keeps its voice.
+        """
+        return self.settings.voice
+
+    def use_voice(self, voice: str | None) -> None:
+        """Speak the next synthesize() calls with ``voice`` (an id or name of
+        ``voices()``; None: the engine's default). Unknown: ``UnknownVoiceError``."""
+        if voice is not None:
+            self.find_voice(voice)
+        self.settings = replace(self.settings, voice=voice)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release whatever the engine holds."""

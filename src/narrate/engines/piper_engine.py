@@ -33,7 +33,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from .base import (
     AudioChunk,
     Engine,
     Voice,
+    best_voice,
     scripts_for_language,
     unknown_voice,
 )
@@ -175,12 +176,25 @@ class PiperEngine(Engine):
     def __init__(self, settings: VoiceSettings) -> None:
         super().__init__(settings)
         try:
-            import onnxruntime
-            from piper import PiperVoice
-            from piper.config import PiperConfig, SynthesisConfig
+            import onnxruntime  # noqa: F401 - what the piper extra brings, checked up front
+            import piper  # noqa: F401
         except ImportError as exc:
             raise DependencyError(INSTALL_HINT) from exc
-        self._file = resolve_voice(settings.voice)
+        self._loaded: dict[str | None, tuple[Any, ...]] = {}  # voice -> its loaded state
+        self._load(settings.voice)
+
+    def _load(self, wanted: str | None) -> None:
+        """Make ``wanted`` the voice that speaks: loaded once, then kept for a switch back."""
+        if wanted in self._loaded:
+            (self._file, self._voice, self.length_scale, self._syn, self._espeak_voice,
+             self._hash) = self._loaded[wanted]  # fmt: skip
+            return
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig, SynthesisConfig
+
+        settings = self.settings
+        self._file = resolve_voice(wanted)
         speakers = int(self._file.config.get("num_speakers") or 1)
         speaker = getattr(settings, "speaker", None)
         if speaker is not None and not 0 <= speaker < speakers:
@@ -210,6 +224,31 @@ class PiperEngine(Engine):
         )
         self._espeak_voice = str(self._file.config.get("espeak", {}).get("voice") or "en-us")
         self._hash = _file_hash(self._file.model)
+        self._loaded[wanted] = (self._file, self._voice, self.length_scale, self._syn,
+                                self._espeak_voice, self._hash)  # fmt: skip
+
+    def current_voice(self) -> Voice | None:
+        return self._file.as_voice()
+
+    def voice_for_language(self, language: str) -> str | None:
+        """The installed Piper voice for ``language``; with none, ``UnknownVoiceError``
+        names the language and how to add a voice."""
+        from ..segment.language import language_name
+
+        current = self._file.as_voice()
+        found = best_voice([current, *self.voices()], language, current)
+        if found is None:
+            raise UnknownVoiceError(
+                f"no installed Piper voice speaks {language_name(language)} ({language}): "
+                f"add one with --voice PATH.onnx (a Piper voice with its .onnx.json beside "
+                f"it), or use --engine pyttsx3"
+            )
+        return self.settings.voice if found.id == current.id else found.id
+
+    def use_voice(self, voice: str | None) -> None:
+        if voice != self.settings.voice:
+            self.settings = replace(self.settings, voice=voice)
+            self._load(voice)
 
     @property
     def sample_rate(self) -> int:

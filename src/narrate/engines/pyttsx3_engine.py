@@ -49,13 +49,13 @@ import time
 import uuid
 import wave
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ClipError, DependencyError, EngineError
 from ..settings import VoiceSettings
-from .base import AudioChunk, Engine, Voice, scripts_for_language
+from .base import AudioChunk, Engine, Voice, best_voice, scripts_for_language
 from .espeak_fresh import FreshEspeak, loaded_library
 from .pyttsx3_driver import (
     StdoutToLog,
@@ -232,6 +232,29 @@ class Pyttsx3Engine(Engine):
 
     def _resolve_voice(self, wanted: str | None) -> str | None:
         return self.find_voice(wanted).id if wanted else None
+
+    def current_voice(self) -> Voice | None:
+        return next((v for v in self.voices() if v.id == self._voice_id), None)
+
+    def voice_for_language(self, language: str) -> str | None:
+        """espeak-ng's voice for ``language`` ("fr" -> roa/fr, "zh" -> sit/cmn); without
+        one, a warning and the current voice."""
+        current = self.current_voice()
+        found = best_voice(self.voices(), language, current)
+        if found is None:
+            log.warning("espeak-ng has no voice for the language %s; the voice %s reads it",
+                        language, self.voice_label())  # fmt: skip
+            return self.settings.voice
+        if current is not None and found.id == current.id:
+            return self.settings.voice
+        return found.id
+
+    def use_voice(self, voice: str | None) -> None:
+        voice_id = self._resolve_voice(voice) or Pyttsx3Engine._default_voice
+        self.settings = replace(self.settings, voice=voice)
+        if voice_id != self._voice_id:
+            self._voice_id = voice_id
+            Pyttsx3Engine._owner = None  # the next utterance applies the voice
 
     def scripts(self) -> frozenset[str] | None:
         """What espeak-ng's current voice reads, from its language; None elsewhere."""

@@ -45,6 +45,7 @@ from ..model import Document
 from ..settings import Settings
 from ..speech import load_lexicon
 from .chapters import build_segments
+from .language import choose_language
 from .plan import DEFAULT_WPM, plan_rows
 from .sentences import (
     Speak,
@@ -109,7 +110,14 @@ def load_document(
     loaded = load_text(source, settings.text, stdin=stdin)
     lexicon = load_lexicon(settings.text.lexicon) if settings.text.lexicon else None
     doc_title, blocks = document_title(loaded, settings, title)
-    segments = build_segments(blocks, settings, lexicon)
+    choice = choose_language(
+        option=settings.text.language,
+        metadata=loaded.metadata.language,
+        file_name=loaded.name,
+        text="\n".join(b.text for b in blocks),
+    )
+    log.debug("%s: language %s (%s)", loaded.name, choice.language, choice.source)
+    segments = build_segments(blocks, settings, lexicon, choice.language)
     if not segments:
         raise InputError(f"{loaded.name}: no readable text")
     log.debug(
@@ -120,5 +128,6 @@ def load_document(
     )
     from ..intro import add_intro_outro  # the spoken intro and outro, when asked for
 
-    doc = Document(title=doc_title, segments=tuple(segments), source=loaded.name)
+    doc = Document(title=doc_title, segments=tuple(segments), source=loaded.name,
+                   metadata=loaded.metadata, language=choice.language)  # fmt: skip
     return add_intro_outro(doc, settings)

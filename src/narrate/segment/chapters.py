@@ -51,15 +51,15 @@ def build_segments(
             if heading is not None:  # a heading with nothing under it: a chapter of its own
                 add(
                     [heading.text],
-                    paragraph_sentences(heading.text, bound, speak, heading=True),
+                    paragraph_sentences(heading.text, bound, speak, language, heading=True),
                     heading_title(heading.text),
                     heading.text,
                 )
             heading = block
             continue
-        sentences = block_sentences(block, bound, speak)
+        sentences = block_sentences(block, bound, speak, language)
         if heading is not None:
-            head_sentences = paragraph_sentences(heading.text, bound, speak, heading=True)
+            head_sentences = paragraph_sentences(heading.text, bound, speak, language, heading=True)
             add(
                 [heading.text, block.text],
                 head_sentences + sentences,
@@ -72,7 +72,7 @@ def build_segments(
     if heading is not None:
         add(
             [heading.text],
-            paragraph_sentences(heading.text, bound, speak, heading=True),
+            paragraph_sentences(heading.text, bound, speak, language, heading=True),
             heading_title(heading.text),
             heading.text,
         )

@@ -44,16 +44,27 @@ def safe_cut(text: str, start: int, end: int) -> int:
 
 # ----------------------------------------------------------------------- sentences
 
-_segmenter_instance: Any = None
+_segmenters: dict[str, Any] = {}
+# The languages pysbd 0.3 has rules for; any other is split with the English rules.
+PYSBD_LANGUAGES = frozenset(
+    ("en", "hi", "mr", "zh", "es", "am", "ar", "el", "ru", "hy", "bg", "ur", "fa", "pl",
+     "it", "ja", "da", "nl", "fr", "my", "de", "kk", "sk")
+)  # fmt: skip
 
 
-def _segmenter() -> Any:
-    global _segmenter_instance
-    if _segmenter_instance is None:
+def splitter_language(language: str | None) -> str:
+    """The pysbd rules for a document language ("fr-ca" -> "fr"; unknown or None -> "en")."""
+    first = (language or "en").split("-")[0]
+    return first if first in PYSBD_LANGUAGES else "en"
+
+
+def _segmenter(language: str | None = None) -> Any:
+    rules = splitter_language(language)
+    if rules not in _segmenters:
         import pysbd
 
-        _segmenter_instance = pysbd.Segmenter(language="en", clean=False)
-    return _segmenter_instance
+        _segmenters[rules] = pysbd.Segmenter(language=rules, clean=False)
+    return _segmenters[rules]
 
 
 def _slices(text: str, cuts: Sequence[int]) -> list[str]:
@@ -65,10 +76,10 @@ def _regex_cuts(text: str) -> list[int]:
     return [m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text)]
 
 
-def _pysbd_cuts(text: str) -> list[int] | None:
+def _pysbd_cuts(text: str, language: str | None = None) -> list[int] | None:
     """Sentence starts found by pysbd, located in ``text``; None if pysbd misbehaves."""
     try:
-        found = _segmenter().segment(text)
+        found = _segmenter(language).segment(text)
     except Exception:  # pysbd has regex corner cases; the regex splitter takes over
         log.debug("pysbd failed on %.40r", text, exc_info=True)
         return None
@@ -87,27 +98,28 @@ def _pysbd_cuts(text: str) -> list[int] | None:
     return cuts
 
 
-def split_sentences(text: str) -> list[str]:
-    """Display sentences of one paragraph; together they hold every character of it."""
+def split_sentences(text: str, language: str | None = None) -> list[str]:
+    """Display sentences of one paragraph; together they hold every character of it.
+    ``language``: the document's, which picks pysbd's rules (:func:`splitter_language`)."""
     if len(text) <= _PYSBD_MAX:
-        cuts = _pysbd_cuts(text)
+        cuts = _pysbd_cuts(text, language)
         return _slices(text, _regex_cuts(text) if cuts is None else cuts)
     # Long paragraph: window it at likely sentence ends and run pysbd per window.
     out: list[str] = []
     start = prev = 0
     for cut in [*_regex_cuts(text), len(text)]:
         if cut - start > _PYSBD_WINDOW and prev > start:
-            out.extend(_split_window(text[start:prev]))
+            out.extend(_split_window(text[start:prev], language))
             start = prev
         prev = cut
-    out.extend(_split_window(text[start:]))
+    out.extend(_split_window(text[start:], language))
     return out
 
 
-def _split_window(text: str) -> list[str]:
+def _split_window(text: str, language: str | None = None) -> list[str]:
     if len(text) > _PYSBD_MAX:  # one run with no sentence end: one (long) sentence
         return _slices(text, [])
-    return split_sentences(text)
+    return split_sentences(text, language)
 
 
 def _spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -271,11 +283,11 @@ def make_speaker(
 
 
 def paragraph_sentences(
-    text: str, bound: int, speak: Speak, *, heading: bool = False
+    text: str, bound: int, speak: Speak, language: str | None = None, *, heading: bool = False
 ) -> list[Sentence]:
     """The speakable sentences of one display paragraph, each speech within ``bound``."""
     bound = max(1, bound)
-    found = split_sentences(text)
+    found = split_sentences(text, language)
     out: list[Sentence] = []
     for i, sentence in enumerate(found):
         reader = speak
@@ -301,22 +313,26 @@ def _full_stop(speech: str) -> str:
     return speech + "."
 
 
-def item_sentences(text: str, bound: int, speak: Speak) -> list[Sentence]:
+def item_sentences(
+    text: str, bound: int, speak: Speak, language: str | None = None
+) -> list[Sentence]:
     """The sentences of one list item; the last speech ends a sentence (see above).
 
     Pieces are fitted to ``bound - 1`` so the full stop never breaks the bound (with
     ``bound == 1`` there is no room, and no full stop).
     """
     bound = max(1, bound)
-    sentences = paragraph_sentences(text, bound - 1 if bound > 1 else bound, speak)
+    sentences = paragraph_sentences(text, bound - 1 if bound > 1 else bound, speak, language)
     if bound > 1 and sentences:
         last = sentences[-1]
         sentences[-1] = Sentence(last.display, _full_stop(last.speech))
     return sentences
 
 
-def block_sentences(block: Block, bound: int, speak: Speak) -> list[Sentence]:
+def block_sentences(
+    block: Block, bound: int, speak: Speak, language: str | None = None
+) -> list[Sentence]:
     """The sentences of a paragraph, or of a list: each item on its own."""
     if block.is_list:
-        return [s for item in block.items for s in item_sentences(item, bound, speak)]
-    return paragraph_sentences(block.text, bound, speak)
+        return [s for item in block.items for s in item_sentences(item, bound, speak, language)]
+    return paragraph_sentences(block.text, bound, speak, language)
