@@ -143,6 +143,23 @@ def test_feed_add_holds_the_lock_from_read_to_write(
     assert seen == ["read", "write", "write"]
 
 
+def test_the_published_folder_holds_no_lock_or_hidden_file(
+    show: Path, audio: dict, tmp_path: Path
+) -> None:
+    feed = build_feed(show, BASE, config())
+    add_episode(feed, episode(audio, show, "zeta.mp3", title="Zeta", date="2024-08-01"))
+    assert [p.name for p in show.iterdir() if p.name.startswith(".")] == []
+    assert not lock_path(feed).is_relative_to(show.resolve())
+    # One feed, one lock, however it is named: through a symlink, or with "..".
+    link = tmp_path / "link"
+    link.symlink_to(show, target_is_directory=True)
+    names = [link / "feed.xml", show / ".." / show.name / "feed.xml"]
+    assert {lock_path(n) for n in names} == {lock_path(feed)}
+    assert lock_path(feed) != lock_path(tmp_path / "other" / "feed.xml")
+    with filelock.FileLock(str(lock_path(link / "feed.xml")), timeout=0):
+        _assert_locked(feed)
+
+
 def test_a_held_lock_makes_feed_add_wait_then_fail_with_one_line(
     show: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,8 +180,8 @@ def test_a_held_lock_makes_feed_add_wait_then_fail_with_one_line(
         held.wait(30)
         fails(
             run("feed", "add", show / "alpha.mp3"),
-            f"Error: {feed} is being updated by another process (lock .feed.xml.lock held "
-            "for 0.2 s)",
+            f"Error: {feed} is being updated by another process (its lock {lock_path(feed)} "
+            "was held for 0.2 s)",
         )
     finally:
         done.set()

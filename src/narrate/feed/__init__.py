@@ -22,8 +22,9 @@ Choices made here (documented for users of the feed):
   enclosure URL (never of a bare file name, which another host may use too), so it never
   changes when the feed is rebuilt or another file is added. Items are matched by GUID,
   then by full enclosure URL. Two MP3s with one GUID (a copy) get one each.
-* A feed is written under a lock (``.feed.xml.lock`` beside it) for the whole
-  read-modify-write, and only after :func:`check_feed` finds no (new) error in it.
+* A feed is written under a lock for the whole read-modify-write (its lock file is in
+  narrate's user cache folder, never in the published folder), and only after
+  :func:`check_feed` finds no (new) error in it.
 * A damaged MP3 (cut short: fewer frames or bytes than its Xing/Info header promises, or
   a partial last frame) is never published: ``build_feed`` skips it with a warning.
 * ``podcast:guid`` is written by default: uuid5 of the feed URL, as Podcasting 2.0 says.

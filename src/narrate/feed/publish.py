@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,10 +23,32 @@ logger = logging.getLogger(__name__)
 LOCK_TIMEOUT = 120.0
 
 
+#: Overrides the folder of the feeds' lock files (tests; a shared disk for several hosts).
+LOCK_DIR_ENV = "NARRATE_LOCK_DIR"
+
+
+def lock_dir() -> Path:
+    """Where feed locks live: never in the published folder, which holds only what is
+    published. ``NARRATE_LOCK_DIR``, else ``locks`` in narrate's user cache folder."""
+    explicit = os.environ.get(LOCK_DIR_ENV, "").strip()
+    if explicit:
+        return Path(explicit)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("narrate", appauthor=False)) / "locks"
+
+
 def lock_path(feed_path: Path) -> Path:
-    """The lock file of a feed: hidden, beside it (``.feed.xml.lock``)."""
-    feed_path = Path(feed_path)
-    return feed_path.with_name(f".{feed_path.name}.lock")
+    """The lock file of a feed: named by a digest of the feed's real path (symlinks and
+    ``..`` resolved, so every way of naming one feed takes one lock), in :func:`lock_dir`.
+
+    Every process on this host that writes the feed takes the same lock; processes on
+    other hosts sharing the folder over a network disk do too when ``NARRATE_LOCK_DIR``
+    names a folder on that disk.
+    """
+    real = Path(os.path.realpath(Path(feed_path).absolute()))
+    digest = hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
+    return lock_dir() / f"feed-{digest}.lock"
 
 
 @contextlib.contextmanager
@@ -32,13 +56,17 @@ def feed_lock(feed_path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the feed's lock for a whole read-modify-write (across processes)."""
     timeout = LOCK_TIMEOUT if timeout is None else timeout
     path = lock_path(feed_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FeedError(f"cannot lock {feed_path}: {path.parent}: {exc.strerror or exc}") from exc
     lock = filelock.FileLock(str(path), timeout=timeout)
     try:
         with lock:
             yield
     except filelock.Timeout:
         raise FeedError(
-            f"{feed_path} is being updated by another process (lock {path.name} held "
+            f"{feed_path} is being updated by another process (its lock {path} was held "
             f"for {timeout:g} s)"
         ) from None
     except OSError as exc:
