@@ -301,6 +301,7 @@ def test_build_feed_is_read_by_feedparser(show: Path) -> None:
         "url": BASE + "beta%20gamma.vtt",
         "type": "text/vtt",
         "rel": "captions",
+        "language": "en",
     }
     assert beta.podcast_chapters == {
         "url": BASE + "beta%20gamma.chapters.json",
@@ -579,7 +580,8 @@ def test_add_episode_twice_refreshes_one_item(show: Path, audio: dict) -> None:
     assert len(pp(feed)["episodes"]) == 5
     # The foreign item's enclosure is on another host: not looked for in the folder.
     assert check_feed(feed, folder=show) == [
-        Finding("warning", 'item 4 "Foreign & handmade" has no <itunes:duration>')
+        Finding("warning", 'item 4 "Foreign & handmade" has no <itunes:duration>'),
+        Finding("warning", 'item 4 "Foreign & handmade" has no <podcast:txt purpose="ai-content">'),
     ]
 
 

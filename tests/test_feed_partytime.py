@@ -21,7 +21,7 @@ from test_feed import BASE, BETA_CHAPTERS, FOREIGN, HOSTILE, _inject, config, ep
 audio = test_feed.audio
 show = test_feed.show
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ROOT / ".venv" / "node" / "node_modules"
+MODULES = Path(os.environ.get("NARRATE_NODE_MODULES", ROOT / ".venv" / "node" / "node_modules"))
 SCRIPT = Path(__file__).parent / "js" / "partytime_parse.js"
 
 
@@ -66,3 +66,24 @@ def test_partytime_reads_a_built_and_updated_feed(show: Path, audio: dict) -> No
                                    [BASE + "beta%20gamma.vtt", "text/vtt"]]  # fmt: skip
     assert beta["chapters"] == BASE + "beta%20gamma.chapters.json"
     assert len(BETA_CHAPTERS) == 3
+
+
+def test_partytime_reads_the_2026_tags(show: Path, audio: dict) -> None:
+    episode(audio, show, "eps.mp3", title="Eps", artist="Bea Critic", date="2024-07-01",
+            language="fra")  # fmt: skip
+    (show / "eps.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    feed = build_feed(show, BASE, config())
+    data = partytime(feed)
+    assert data["medium"] == "podcast"
+    assert data["people"] == [{"name": "Ann Author", "role": "Author", "group": "Writing"}]
+    eps = next(i for i in data["items"] if i["title"] == "Eps")
+    assert eps["people"] == [{"name": "Bea Critic", "role": "Author", "group": "Writing"}]
+    assert eps["transcripts"] == [[BASE + "eps.vtt", "text/vtt"]]
+    assert eps["languages"] == ["fr"]
+    # partytime 5.0.0 drops <podcast:txt>true</podcast:txt>: its XML parser turns the
+    # text "true" into a boolean, which its getText() does not return (any other text,
+    # "True" included, is read). The tag is the one the spec gives; pinned here so that a
+    # partytime that reads it makes this fail and is noticed.
+    assert data["txt"] == [] and all(i["txt"] == [] for i in data["items"])
+    assert feed.read_text(encoding="utf-8").count(
+        '<podcast:txt purpose="ai-content">true</podcast:txt>') == 1 + len(data["items"])

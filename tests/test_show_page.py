@@ -7,6 +7,7 @@ chromedriver come from Debian's packages (scripts/bootstrap.sh --dev installs th
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import http.server
@@ -159,10 +160,13 @@ def test_the_page_is_one_static_file_with_strictly_escaped_text(tmp_path: Path) 
     assert doc.xpath("//link[@rel='alternate']/@href") == ["feed.xml"]
     assert doc.xpath("//script/@src") == [] and len(doc.xpath("//script")) == 1
     assert doc.xpath("//link[@rel='stylesheet']") == []
+    # Files beside the page are linked relatively (a copy opened from disk plays); the
+    # icon and the captions are inline data: URLs; nothing points anywhere else.
     urls = doc.xpath("//@src | //@href")
-    assert all(u == "feed.xml" or u.startswith(base) for u in urls), urls
+    assert all(not u.startswith(("http:", "https:", "/")) for u in urls), urls
+    assert doc.xpath("//link[@rel='icon']/@href")[0].startswith("data:image/svg+xml,")
     assert doc.xpath("//h1/text()") == ["Narrated Reviews"]
-    assert doc.xpath("//header/img/@src") == [base + "cover.png"]
+    assert doc.xpath("//header/img/@src") == ["cover.png"]
     # Newest first, the foreign item included; the hostile title is text, not markup.
     assert [h.text_content() for h in doc.xpath("//article/h2")] == [
         HOSTILE,
@@ -171,9 +175,11 @@ def test_the_page_is_one_static_file_with_strictly_escaped_text(tmp_path: Path) 
     ]
     assert doc.xpath("//img[@src='x']") == [] and "<script>window" not in page
     assert doc.xpath("//audio/@preload") == ["metadata"] * 3
-    assert doc.xpath("//audio/@src") == [base + "five.mp3", base + "short.mp3",
-                                         base + "other/theirs.mp3"]  # fmt: skip
-    assert doc.xpath("//audio/track/@src") == [base + "five.vtt", base + "short.vtt"]
+    assert doc.xpath("//audio/@src") == ["five.mp3", "short.mp3", "other/theirs.mp3"]
+    tracks = doc.xpath("//audio/track/@src")
+    assert [base64.b64decode(t.removeprefix("data:text/vtt;base64,")) for t in tracks] == [
+        (folder / "five.vtt").read_bytes(), (folder / "short.vtt").read_bytes()]  # fmt: skip
+    assert doc.xpath("//details//a/@href") == ["five.vtt", "short.vtt"]
     assert all(a.get("aria-label") for a in doc.xpath("//audio"))
     chapters = doc.xpath("//article[1]//ol[@class='chapters']/li/button")
     assert len(chapters) == 5
@@ -211,6 +217,7 @@ def browser(tmp_path: Path):
                  "--autoplay-policy=no-user-gesture-required", "--window-size=900,1400",
                  f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages
     service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(60)
@@ -288,3 +295,54 @@ def test_the_show_page_in_headless_chromium(tmp_path: Path, browser) -> None:
             browser.save_screenshot(shot)
     # The page is served as UTF-8 HTML and is well-formed enough for lxml's parser.
     assert etree.HTML((folder / PAGE_NAME).read_bytes()) is not None
+
+
+def _console_errors(driver) -> list[str]:
+    """Console messages of level SEVERE (errors: failed requests included) so far."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _plays_everything(driver) -> None:
+    """Every player's audio, every caption track's cues and the cover load."""
+    _wait(driver, "return [...document.querySelectorAll('audio')]"
+                  ".every(a => a.readyState >= 1 && isFinite(a.duration))")  # fmt: skip
+    driver.execute_script(
+        "for (const a of document.querySelectorAll('audio'))"
+        " for (const t of a.textTracks) t.mode = 'hidden';"
+    )
+    _wait(driver, "return [...document.querySelectorAll('audio')]"
+                  ".filter(a => a.textTracks.length)"
+                  ".every(a => (a.textTracks[0].cues || []).length > 0)")  # fmt: skip
+    _wait(driver, "var i = document.querySelector('header img');"
+                  " return i.complete && i.naturalWidth === 1400")  # fmt: skip
+
+
+def test_the_page_has_no_console_error_and_plays_from_disk_too(tmp_path: Path, browser) -> None:
+    from mutagen.id3 import ID3, TXXX
+
+    folder = tmp_path / "pub"
+    folder.mkdir()
+    with serve(folder) as base:
+        mp3s = make_show(folder, base, tmp_path / "cache")
+        tags = ID3(mp3s["five"])
+        tags.add(TXXX(encoding=3, desc="NARRATE_RATING", text=["4/5"]))
+        tags.save(mp3s["five"], v2_version=3)
+        run("feed", "add", mp3s["five"])  # the page again, with the rating
+        browser.get(base + PAGE_NAME)
+        _plays_everything(browser)
+        assert _console_errors(browser) == []
+        ratings = browser.execute_script(
+            "return [...document.querySelectorAll('article')]"
+            ".map(a => (a.querySelector('.rating') || {}).textContent || null)"
+        )
+        assert ratings == ["Rating: 4/5", None, None]
+    # A copy of the folder, opened from disk: the same page plays its own files.
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    browser.get((copy / PAGE_NAME).as_uri())
+    audio = browser.execute_script(
+        "return [...document.querySelectorAll('audio')].map(a => a.currentSrc)"
+    )
+    assert audio[:2] == [(copy / "five.mp3").as_uri(), (copy / "short.mp3").as_uri()]
+    _plays_everything(browser)
+    assert _console_errors(browser) == []

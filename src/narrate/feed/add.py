@@ -10,13 +10,14 @@ from lxml import etree
 
 from ..errors import FeedError, InputError
 from .episode import Episode, read_episode, url_guid
-from .items import fill_item
+from .items import ai_content, fill_item
 from .page import write_page
 from .publish import feed_lock, write_checked
 from .rss import (
     declared_uris,
     feed_base,
     find_ns,
+    has_ai_content,
     local_name_of,
     now,
     parse_feed,
@@ -182,7 +183,16 @@ def _add(feed_path: Path, mp3: Path, base: str | None) -> None:
         new.tail = ws
         channel.append(new)
 
-    fill_item(new, ep, explicit, ns)
+    if not has_ai_content(channel):  # a feed from before the disclosure: the show says it too
+        first = channel.find("item")
+        tag = ai_content(etree.Element("x"), ns)
+        if first is not None:
+            tag.tail = first.getprevious().tail if first.getprevious() is not None else None
+            first.addprevious(tag)
+        else:
+            channel.append(tag)
+    language = (channel.findtext("language") or "").strip() or None
+    fill_item(new, ep, explicit, ns, language=language)
     indent = ws.rsplit("\n", 1)[1] if "\n" in ws and ws.strip() == "" else None
     _layout(new, indent)
 

@@ -15,7 +15,7 @@ from ..files import IMAGE_MAX_BYTES, TooLarge, read_capped, too_large_message
 from ..tags import guid_for_name
 from .config import ChannelConfig, default_podcast_guid
 from .episode import Episode, mp3_files, read_episode, url_guid
-from .items import fill_item
+from .items import ai_content, author_person, fill_item
 from .page import write_page
 from .publish import feed_lock, write_checked
 from .rss import (
@@ -124,8 +124,12 @@ def build_feed(
         sub(
             channel, podcast + "locked", "yes" if config.locked else "no", owner=config.owner_email
         )
+    sub(channel, podcast + "medium", config.medium)
+    sub(channel, podcast + "image", href=image_url, alt=config.cover_alt)
+    author_person(channel, config.author, NSMAP)
+    ai_content(channel, NSMAP)
     for ep in episodes:
-        fill_item(sub(channel, "item"), ep, explicit, NSMAP)
+        fill_item(sub(channel, "item"), ep, explicit, NSMAP, language=config.language)
 
     data = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     with feed_lock(target):

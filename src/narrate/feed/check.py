@@ -10,7 +10,17 @@ from typing import Literal
 from lxml import etree
 
 from ..errors import FeedError
-from .rss import feed_base, find_ns, is_http_url, local_name_of, parse_rfc2822, read_feed
+from .rss import (
+    ALIASES,
+    feed_base,
+    find_ns,
+    has_ai_content,
+    is_http_url,
+    local_name_of,
+    parse_rfc2822,
+    read_feed,
+)
+from .timestamps import timestamps_problem
 
 ARTWORK_MIN_PX = 1400
 ARTWORK_MAX_PX = 3000
@@ -95,6 +105,13 @@ def _check_artwork(path: Path, label: str) -> Iterable[Finding]:
         yield Finding("warning", f"{label} uses the {mode} colour mode; use RGB")
 
 
+def _check_podcast_images(parent: etree._Element, label: str, warning) -> None:
+    for uri in ALIASES["podcast"]:
+        for image in parent.findall(f"{{{uri}}}image"):
+            if not (image.get("alt") or "").strip():
+                warning(f"{label} has a <podcast:image> without alt text")
+
+
 def check_feed(feed_path: Path, *, folder: Path | None = None) -> list[Finding]:
     """List the problems of a feed. ``folder`` (the audio folder) enables file-size checks
     of the enclosures published beside the feed.
@@ -155,6 +172,13 @@ def check_xml(raw: bytes, feed_path: Path, *, folder: Path | None = None) -> lis
     if email_el is None or not (email_el.text or "").strip():
         warning("channel has no <itunes:owner> email")
 
+    if not has_ai_content(channel):
+        warning(
+            'channel has no <podcast:txt purpose="ai-content">true</podcast:txt>: '
+            "synthetic voices must be disclosed"
+        )
+    _check_podcast_images(channel, "channel", warning)
+
     local_dir = Path(folder) if folder is not None else feed_path.parent
     if image_href:
         name = local_name_of(image_href)
@@ -177,7 +201,7 @@ def check_xml(raw: bytes, feed_path: Path, *, folder: Path | None = None) -> lis
             error(f"{label} has no <title>")
         guid = (item.findtext("guid") or "").strip()
         if not guid:
-            warning(f"{label} has no <guid>")
+            error(f"{label} has no <guid> (Apple Podcasts requires one)")
         elif guid in seen_guids:
             error(f"{label} repeats the guid {guid!r} of item {seen_guids[guid]}")
         else:
@@ -189,6 +213,16 @@ def check_xml(raw: bytes, feed_path: Path, *, folder: Path | None = None) -> lis
             error(f"{label} has a pubDate that is not an RFC 2822 date: {pub.strip()!r}")
         if find_ns(item, "itunes", "duration") is None:
             warning(f"{label} has no <itunes:duration>")
+        if not has_ai_content(item):
+            warning(f'{label} has no <podcast:txt purpose="ai-content">')
+        _check_podcast_images(item, label, warning)
+        for uri in ALIASES["podcast"]:
+            for transcript in item.findall(f"{{{uri}}}transcript"):
+                if not (transcript.get("language") or "").strip():
+                    warning(f"{label} has a <podcast:transcript> without its language")
+        problem = timestamps_problem(item.findtext("description") or "")
+        if problem:
+            warning(f"{label} has chapter timestamps in its description that {problem}")
 
         enclosure = item.find("enclosure")
         if enclosure is None:

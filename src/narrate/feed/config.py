@@ -57,6 +57,12 @@ class ChannelConfig:
     copyright: str | None = None
     podcast_guid: str | None = None
     locked: bool | None = None
+    medium: str = "podcast"  # podcast:medium
+    image_alt: str | None = None  # podcast:image alt text [default: "Cover of <title>"]
+
+    @property
+    def cover_alt(self) -> str:
+        return self.image_alt or f"Cover of {self.title}"
 
 
 _REQUIRED_KEYS = (
@@ -70,7 +76,9 @@ _REQUIRED_KEYS = (
     "image",
     "category",
 )
-_OPTIONAL_STR_KEYS = ("subcategory", "type", "copyright", "podcast_guid")
+_OPTIONAL_STR_KEYS = ("subcategory", "type", "copyright", "podcast_guid", "medium", "image_alt")
+#: The Podcasting 2.0 ``podcast:medium`` values (and their "list" forms, ending in L).
+MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
 _BOOL_KEYS = ("explicit", "locked")
 _ALL_KEYS = _REQUIRED_KEYS + _OPTIONAL_STR_KEYS + _BOOL_KEYS
 
@@ -154,6 +162,9 @@ def load_channel_config(path: Path) -> ChannelConfig:
     kind = values.get("type", "episodic")
     if kind not in ("episodic", "serial"):
         raise fail("type", f"must be 'episodic' or 'serial', not {kind!r}")
+    medium = values.get("medium", "podcast")
+    if medium not in MEDIUMS + tuple(m + "L" for m in MEDIUMS):
+        raise fail("medium", f"must be one of {', '.join(MEDIUMS)}, not {medium!r}")
     guid = values.get("podcast_guid")
     if guid is not None:
         try:

@@ -15,6 +15,7 @@ from ..mp3frames import damage, scan
 from ..tags import EPISODE_GUID_NAMESPACE, EpisodeTags, guid_for_name, read_tags
 from ..transcripts import format_timestamp
 from .rss import public_url
+from .timestamps import chapter_lines
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,26 @@ TRANSCRIPT_FILES = (  # (suffix after the stem, podcast:transcript type); rel="c
 CHAPTERS_SUFFIX = ".chapters.json"
 DESCRIPTION_CHARS = 400
 PUBLISH_HOUR_UTC = 12
+#: TXXX frames that may hold a post's rating, as written (the first one found wins).
+RATING_FRAMES = ("NARRATE_RATING", "RATING")
+
+# ISO 639-2 (the MP3's TLAN) to the ISO 639-1 code a feed's language attributes take.
+_ISO639_1 = {
+    "ara": "ar", "ces": "cs", "cze": "cs", "chi": "zh", "zho": "zh", "dan": "da", "deu": "de",
+    "ger": "de", "ell": "el", "gre": "el", "eng": "en", "spa": "es", "fin": "fi", "fra": "fr",
+    "fre": "fr", "heb": "he", "hin": "hi", "hun": "hu", "ita": "it", "jpn": "ja", "kor": "ko",
+    "nld": "nl", "dut": "nl", "nor": "no", "nob": "nb", "pol": "pl", "por": "pt", "ron": "ro",
+    "rum": "ro", "rus": "ru", "swe": "sv", "tur": "tr", "ukr": "uk", "fas": "fa", "per": "fa",
+    "cat": "ca", "vie": "vi", "ind": "id", "tha": "th",
+}  # fmt: skip
+
+
+def feed_language(tlan: str | None) -> str | None:
+    """The ISO 639-1 code of an ID3 ``TLAN`` value (``"eng"`` -> ``"en"``), if known."""
+    code = (tlan or "").strip().lower()
+    if len(code) == 2 and code.isalpha():
+        return code
+    return _ISO639_1.get(code)
 
 
 def publish_time(date: str | None, mp3: Path) -> _dt.datetime:
@@ -111,6 +132,11 @@ class Episode:
     transcripts: tuple[tuple[str, str], ...]  # (url, type)
     chapters_url: str | None
     chapters: tuple[tuple[str, str], ...] = ()  # inline (start "HH:MM:SS.mmm", title)
+    author: str | None = None  # the post's author (the MP3's artist)
+    language: str | None = None  # ISO 639-1, from the MP3's TLAN (None: the show's)
+    rating: str | None = None  # as the post writes it
+    timestamps: tuple[str, ...] = ()  # "(00:00) Title" lines for the description
+    link: str | None = None  # the post's own URL
 
     @property
     def order_key(self) -> tuple[_dt.datetime, str]:
@@ -165,6 +191,8 @@ def read_episode(mp3: Path, base: str) -> Episode:
         if mp3.with_name(mp3.stem + suffix).is_file()
     )
     chapters = mp3.with_name(mp3.stem + CHAPTERS_SUFFIX)
+    txxx = {desc.upper(): value for desc, value in tags.txxx}
+    rating = next((txxx[k].strip() for k in RATING_FRAMES if txxx.get(k, "").strip()), None)
     return Episode(
         name=mp3.name,
         title=title,
@@ -181,6 +209,12 @@ def read_episode(mp3: Path, base: str) -> Episode:
         # Podlove starts are Normal Play Time, HH:MM:SS.mmm: the WebVTT cue format, rounded
         # by tags.ms like every time narrate writes, so they equal the SRT/VTT/JSON times.
         chapters=tuple((format_timestamp(c.start, "."), c.title) for c in tags.chapters),
+        author=(tags.artist or "").strip() or None,
+        language=feed_language(tags.language),
+        rating=rating,
+        timestamps=tuple(
+            chapter_lines([(c.start, c.end, c.title) for c in tags.chapters], tags.duration)
+        ),
     )
 
 

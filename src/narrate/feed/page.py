@@ -16,7 +16,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from lxml import etree, html
 from lxml.html import builder as E
@@ -25,6 +25,7 @@ from .. import __version__
 from ..atomic import write_text_atomic
 from ..errors import FeedError
 from .rss import feed_base, find_ns, local_name_of, parse_rfc2822
+from .timestamps import strip_lines
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,16 @@ ol.chapters{padding-left:1.5rem}
 ol.chapters button{font:inherit;background:none;border:0;padding:.1rem 0;color:#0645ad;
 cursor:pointer;text-align:left}
 button:focus-visible,summary:focus-visible,a:focus-visible{outline:3px solid #f90}
-.transcript p{margin:.3rem 0}
+.transcript p{margin:.3rem 0}.rating{font-weight:600}
 """.strip()
+
+
+#: The page's icon, inline: a browser then never asks for /favicon.ico (a 404 twice).
+ICON = "data:image/svg+xml," + quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<circle cx="8" cy="8" r="7" fill="#0645ad"/><path d="M6 4.5v7l6-3.5z" fill="#fff"/></svg>',
+    safe="",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class PageEpisode:
     vtt_url: str | None
     chapters: tuple[tuple[float, str], ...]
     transcript: tuple[str, ...]  # cue texts, when the VTT file is beside the feed
+    rating: str | None = None  # the post's rating, as written
+    vtt_link: str | None = None  # where the VTT file is (vtt_url may be its data: URL)
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -122,6 +133,36 @@ def _vtt_text(raw: str) -> tuple[str, ...]:
     return tuple(cues)
 
 
+def _relative(url: str | None, base: str | None) -> str | None:
+    """A URL under the page's own folder URL as a relative one (works from file:// too)."""
+    if url and base and url.startswith(base) and len(url) > len(base):
+        rest = url[len(base) :]
+        if not rest.startswith("/") and ".." not in rest.split("/"):
+            return rest
+    return url
+
+
+def _rating(folder: Path, url: str | None, base: str | None) -> str | None:
+    """The rating in the TXXX frames of the MP3 an enclosure URL points to, if local."""
+    if not url or not base or not url.startswith(base):
+        return None
+    local = folder / local_name_of(url)
+    if "/" in url[len(base) :] or not local.is_file():
+        return None
+    from ..tags import read_tags
+    from .episode import RATING_FRAMES
+
+    try:
+        txxx = {d.upper(): v.strip() for d, v in read_tags(local).txxx}
+    except Exception:  # a damaged MP3 has no rating to show
+        return None
+    return next((txxx[k] for k in RATING_FRAMES if txxx.get(k)), None)
+
+
+def _data_url(text: str, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
 def _episodes(channel: etree._Element, folder: Path, base: str | None) -> list[PageEpisode]:
     out: list[tuple[float, int, PageEpisode]] = []
     for n, item in enumerate(channel.findall("item")):
@@ -130,16 +171,20 @@ def _episodes(channel: etree._Element, folder: Path, base: str | None) -> list[P
         duration_el = find_ns(item, "itunes", "duration")
         seconds = _seconds(duration_el.text if duration_el is not None else None)
         enclosure = item.find("enclosure")
+        audio = _safe_url(enclosure.get("url")) if enclosure is not None else None
         vtt_url = None
         for el in item.iter(tag=etree.Element):
             if etree.QName(el).localname == "transcript" and el.get("type") == "text/vtt":
                 vtt_url = _safe_url(el.get("url"))
                 break
         transcript: tuple[str, ...] = ()
+        vtt_link = _relative(vtt_url, base)
         if vtt_url and base and vtt_url.startswith(base):
             local = folder / local_name_of(vtt_url)
             if local.is_file() and local.stat().st_size < 8 * 1024 * 1024:
-                transcript = _vtt_text(local.read_text(encoding="utf-8", errors="replace"))
+                raw = local.read_text(encoding="utf-8", errors="replace")
+                transcript = _vtt_text(raw)
+                vtt_url = _data_url(raw, "text/vtt")
         chapters = []
         psc = find_ns(item, "psc", "chapters")
         for chapter in psc if psc is not None else ():
@@ -152,11 +197,14 @@ def _episodes(channel: etree._Element, folder: Path, base: str | None) -> list[P
             published=when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None,
             date_text=f"{when.day} {when:%B %Y}" if when else None,
             duration=clock(seconds) if seconds is not None else None,
-            description=" ".join((item.findtext("description") or "").split()) or None,
-            audio_url=_safe_url(enclosure.get("url")) if enclosure is not None else None,
+            description=" ".join(strip_lines(item.findtext("description") or "").split())
+            or None,
+            audio_url=_relative(audio, base),
             vtt_url=vtt_url,
             chapters=tuple(chapters),
             transcript=transcript,
+            rating=_rating(folder, audio, base),
+            vtt_link=vtt_link,
         )
         out.append((when.timestamp() if when else float("-inf"), n, ep))
     out.sort(key=lambda t: (-t[0], t[1]))  # newest first; undated last, in feed order
@@ -171,6 +219,11 @@ def _article(n: int, ep: PageEpisode, language: str) -> etree._Element:
         meta.append(E.E.time(ep.date_text or ep.published, datetime=ep.published))
     if ep.duration:
         span = E.SPAN(ep.duration, **{"aria-label": f"Duration {ep.duration}"})
+        if len(meta):
+            meta[-1].tail = " · "
+        meta.append(span)
+    if ep.rating:
+        span = E.SPAN(f"Rating: {ep.rating}", E.CLASS("rating"))
         if len(meta):
             meta[-1].tail = " · "
         meta.append(span)
@@ -217,8 +270,8 @@ def _article(n: int, ep: PageEpisode, language: str) -> etree._Element:
         body = E.DIV(E.CLASS("transcript"))
         for cue in ep.transcript:
             body.append(E.P(cue))
-        if ep.vtt_url:
-            body.append(E.P(E.A("Transcript as WebVTT", href=ep.vtt_url)))
+        if ep.vtt_link:
+            body.append(E.P(E.A("Transcript as WebVTT", href=ep.vtt_link)))
         details.append(body)
         art.append(details)
     return art
@@ -227,7 +280,8 @@ def _article(n: int, ep: PageEpisode, language: str) -> etree._Element:
 def _csp() -> str:
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
     return (
-        "default-src 'none'; img-src http: https: data: 'self'; media-src http: https: 'self';"
+        "default-src 'none'; img-src http: https: data: file: 'self';"
+        " media-src http: https: data: file: 'self';"
         f" style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
     )
 
@@ -245,6 +299,7 @@ def render_page(feed_path: Path, root: etree._Element, folder: Path | None = Non
     description = " ".join((channel.findtext("description") or "").split())
     image = find_ns(channel, "itunes", "image")
     cover = _safe_url(image.get("href") if image is not None else channel.findtext("image/url"))
+    cover = _relative(cover, base)
 
     head = E.HEAD(
         E.META(charset="utf-8"),
@@ -252,6 +307,7 @@ def render_page(feed_path: Path, root: etree._Element, folder: Path | None = Non
         E.META(**{"http-equiv": "Content-Security-Policy", "content": _csp()}),
         E.META(name="generator", content=GENERATOR),
         E.TITLE(title),
+        E.LINK(rel="icon", href=ICON),
         E.LINK(
             rel="alternate", type="application/rss+xml", title=title, href=Path(feed_path).name
         ),

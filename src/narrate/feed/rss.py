@@ -50,6 +50,9 @@ ALIASES = {
     "psc": (PSC_NS, PSC_NS + "/"),
 }
 
+#: Podcasting 2.0 ``podcast:txt purpose="ai-content"``: narrate's voices are synthetic.
+AI_PURPOSE = "ai-content"
+
 FEED_NAME = "feed.xml"
 AUDIO_TYPE = "audio/mpeg"
 
@@ -225,3 +228,13 @@ def feed_base(channel: etree._Element, feed_path: Path) -> str:
         if link.get("rel") == "self" and is_http_url(href):
             return href[: href.rfind("/") + 1]
     raise FeedError(f'cannot tell the base URL of {feed_path}: it has no atom:link rel="self"')
+
+
+def has_ai_content(parent: etree._Element) -> bool:
+    """Whether ``parent`` says its audio is AI-made (``podcast:txt purpose="ai-content"``
+    of ``true``, under any spelling of the namespace)."""
+    for uri in ALIASES["podcast"]:
+        for el in parent.findall(f"{{{uri}}}txt"):
+            if el.get("purpose") == AI_PURPOSE and (el.text or "").strip().lower() == "true":
+                return True
+    return False
