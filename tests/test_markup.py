@@ -309,14 +309,15 @@ URL_REVIEW = (
 
 
 def test_a_bare_url_paragraph_is_left_to_the_ear(tmp_path: Path) -> None:
-    # The reader leaves the URL in the text; narrate.ear says it as its site.
+    # The reader leaves the URL in the text; narrate.ear says it as its site, in the
+    # review's language (detected: German).
     _, blocks = markdown_blocks(URL_REVIEW)
     assert blocks[-1].text == (
         "Verfügbar bei: https://www.justwatch.com/de/Film/nosferatu-der-untote"
     )
     assert speech(tmp_path, URL_REVIEW) == [
         ["Ein kurzer Satz hier."],
-        ["Verfügbar bei: justwatch dot com"],
+        ["Verfügbar bei: justwatch Punkt com"],
     ]
 
 
