@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from narrate.errors import EncodeError, OutputError
-from narrate.lametag import crc16, fix_lame_crc, read_lame_tag
+from narrate.lametag import crc16, finish_lame_tag, read_lame_tag
 from narrate.pipeline import narrate
 from narrate.segment import load_document
 from narrate.settings import AudioSettings, Settings, VoiceSettings
@@ -101,17 +101,28 @@ def test_fixed_crc_passes_an_independent_check(
     assert tag.crc_ok == (before["Tag verification"] == "passed")
     if channels == 2 and rate >= 32000:  # MPEG-1 stereo: ffmpeg's 190 bytes are right
         assert tag.crc_ok and tag.crc_end == 190
-    assert fix_lame_crc(mp3) is (not tag.crc_ok)
-    assert guessenc(mp3)["Tag verification"] == "passed"
+    assert before["Bitrate strategy"] == "unknown"  # ffmpeg leaves the method at 0
+    assert finish_lame_tag(mp3) is True
+    after = guessenc(mp3)
+    assert after["Tag verification"] == "passed"
+    kbps = int(bitrate.removesuffix("k"))
+    assert after["Bitrate strategy"] == (
+        f"CBR, {kbps} kbps" if kbps < 255 else "CBR, 255 kbps or higher"
+    )
+    fixed_tag = read_lame_tag(mp3)
+    assert fixed_tag is not None
+    assert (fixed_tag.method, fixed_tag.bitrate, fixed_tag.frame_kbps) == (1, min(255, kbps), kbps)
     fixed = mp3.read_bytes()
     changed = [i for i, (a, b) in enumerate(zip(original, fixed, strict=True)) if a != b]
-    assert all(tag.crc_end <= i < tag.crc_end + 2 for i in changed)  # only the CRC field
-    assert fix_lame_crc(mp3) is False and mp3.read_bytes() == fixed  # idempotent
+    lame = tag.crc_end - 34
+    # only the method, the bitrate and the CRC fields
+    assert set(changed) <= {lame + 9, lame + 20, tag.crc_end, tag.crc_end + 1}
+    assert finish_lame_tag(mp3) is False and mp3.read_bytes() == fixed  # idempotent
 
 
 def test_mono_crc_covers_exactly_the_bytes_before_the_field(tmp_path: Path) -> None:
     mp3 = encode(tmp_path / "m.mp3", 44100, 1, "96k")
-    fix_lame_crc(mp3)
+    finish_lame_tag(mp3)
     tag = read_lame_tag(mp3)
     assert tag is not None and tag.crc_ok
     assert tag.crc_end == 4 + 17 + 120 + 34  # header, mono side info, Xing fields, LAME
@@ -133,7 +144,7 @@ def test_fix_after_an_id3_tag_is_in_front(tmp_path: Path) -> None:
     tag = read_lame_tag(mp3)
     assert tag is not None and tag.frame_offset > 5000 and not tag.crc_ok
     assert guessenc(mp3)["Tag verification"] == "failed"
-    assert fix_lame_crc(mp3) is True
+    assert finish_lame_tag(mp3) is True
     assert guessenc(mp3)["Tag verification"] == "passed"
 
 
@@ -141,7 +152,7 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
     text = tmp_path / "notes.mp3"
     text.write_text("not audio at all\n" * 20)
     with pytest.raises(EncodeError, match=r"^notes\.mp3: the encoder wrote no LAME/Info tag$"):
-        fix_lame_crc(text)
+        finish_lame_tag(text)
     bare = tmp_path / "bare.mp3"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", "-ac", "1",
@@ -150,9 +161,9 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
     )  # fmt: skip
     assert read_lame_tag(bare) is None
     with pytest.raises(EncodeError, match="no LAME/Info tag"):
-        fix_lame_crc(bare)
+        finish_lame_tag(bare)
     with pytest.raises(OutputError, match=r"missing\.mp3: cannot finish the MP3 header"):
-        fix_lame_crc(tmp_path / "missing.mp3")
+        finish_lame_tag(tmp_path / "missing.mp3")
 
 
 # ------------------------------------------------------------------------ narrate read
@@ -180,6 +191,9 @@ def test_narrated_mp3_is_gapless_to_the_sample(
     fields = guessenc(result.output)
     assert fields["Tag verification"] == "passed"
     assert fields["Encoding mode"] == "mono"
+    assert fields["Bitrate strategy"] == f"CBR, {settings.audio.bitrate.removesuffix('k')} kbps"
+    test = subprocess.run(["mpg123", "-t", str(result.output)], capture_output=True, text=True)
+    assert re.search(r"^MPEG \S+ L III cbr\d+ ", test.stderr, re.M), test.stderr
     # The tone engine's 22,050 Hz stream, resampled by exactly 1 or 2: not one sample
     # more or less after the decoders trim the encoder delay and padding.
     samples = round(result.duration * sample_rate)

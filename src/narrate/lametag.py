@@ -1,4 +1,4 @@
-"""The LAME/Info tag of an encoded MP3: read it, and make its CRC right.
+"""The LAME/Info tag of an encoded MP3: read it, and make its method and CRC right.
 
 The first frame of narrate's MP3s is an Info frame (the Xing header of a CBR file),
 followed by the LAME extension: encoder, encoder delay and padding, music length and
@@ -11,8 +11,13 @@ The tag CRC is CRC-16/ARC (polynomial 0x8005, reflected, initial value 0) over e
 byte of the frame before the CRC field: the "first 190 bytes" of the LAME tag
 specification, where the Info tag sits at byte 36 (an MPEG-1 stereo frame). ffmpeg
 always sums 190 bytes, so for a mono frame (Info tag at byte 21, or 13 for MPEG-2)
-its CRC also covers the field itself and bytes of the audio after it. ``fix_lame_crc``
-rewrites the field in place; the encode stage calls it once on every MP3 it makes.
+its CRC also covers the field itself and bytes of the audio after it.
+
+ffmpeg also leaves the tag's bitrate method at 0 ("unknown") and its bitrate byte at 0,
+so ``mpg123 -t`` calls narrate's constant-bitrate files "vbr" and mp3guessenc says
+"Bitrate strategy: unknown". ``finish_lame_tag`` writes method 1 (CBR) with the frames'
+bitrate, then the CRC, in place; the encode stage calls it once on every MP3 it makes
+(every one is CBR).
 """
 
 from __future__ import annotations
@@ -22,14 +27,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EncodeError, OutputError
+from .mp3frames import audio_kbps
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LameTag", "crc16", "fix_lame_crc", "read_lame_tag"]
+__all__ = ["LameTag", "crc16", "finish_lame_tag", "read_lame_tag"]
 
 _XING_IDS = (b"Xing", b"Info")
 _LAME_TAG_BYTES = 36  # the LAME extension after the Xing fields, its tag CRC last
 _CRC_AT = 34  # offset of the tag CRC inside the LAME extension
+_METHOD_AT = 9  # tag revision (high nibble) and bitrate method (low nibble)
+_BITRATE_AT = 20  # the CBR bitrate in kbit/s (255: 255 or more), an ABR's target
+METHOD_CBR = 1
 _HEAD_BYTES = 4096  # an Info frame is at most 1441 bytes (320 kbit/s at 32 kHz, MPEG-1)
 
 
@@ -60,6 +69,9 @@ class LameTag:
     frame_offset: int  # where the Info frame starts in the file (after any ID3v2 tag)
     crc_end: int  # bytes of the frame the tag CRC covers (the CRC field's offset)
     encoder: str  # e.g. "Lavc59.37" or "LAME3.100"
+    method: int  # bitrate method: 0 unknown, 1 CBR, 2 ABR, 3-6 VBR, 8 CBR 2-pass
+    bitrate: int  # the tag's bitrate byte, kbit/s
+    frame_kbps: int | None  # the audio frames' bitrate (a CBR file's), from the 2nd frame
     delay: int  # encoder delay, samples
     padding: int  # encoder padding, samples
     frames: int | None  # audio frames, from the Xing header
@@ -119,6 +131,9 @@ def _parse(frame: bytes, offset: int) -> LameTag | None:
         frame_offset=offset,
         crc_end=crc_end,
         encoder=lame[:9].rstrip(b"\x00 ").decode("latin-1"),
+        method=lame[_METHOD_AT] & 0x0F,
+        bitrate=lame[_BITRATE_AT],
+        frame_kbps=audio_kbps(frame),
         delay=delay_padding >> 12,
         padding=delay_padding & 0xFFF,
         frames=frames,
@@ -147,10 +162,11 @@ def read_lame_tag(path: Path) -> LameTag | None:
     return _parse(frame, offset)
 
 
-def fix_lame_crc(path: Path) -> bool:
-    """Rewrite the LAME tag CRC of the MP3 at ``path`` in place if it is wrong.
+def finish_lame_tag(path: Path) -> bool:
+    """Make the LAME tag of the CBR MP3 at ``path`` say CBR at its bitrate, with a right CRC.
 
-    Returns True when the field was rewritten, False when it was already right.
+    Rewrites the method, bitrate and CRC fields in place where they are wrong. Returns
+    True when a field was rewritten, False when all were already right.
     Raises ``EncodeError`` when the file has no LAME tag (it is not what the encoder
     makes), ``OutputError`` when it cannot be read or written.
     """
@@ -159,12 +175,19 @@ def fix_lame_crc(path: Path) -> bool:
         tag = read_lame_tag(path)
         if tag is None:
             raise EncodeError(f"{path.name}: the encoder wrote no LAME/Info tag")
-        if tag.crc_ok:
+        kbps = min(255, tag.frame_kbps or 0)
+        if tag.crc_ok and tag.method == METHOD_CBR and tag.bitrate == kbps:
             return False
+        frame, _ = _read_head(path)
+        head = bytearray(frame[: tag.crc_end])
+        lame = tag.crc_end - _CRC_AT
+        head[lame + _METHOD_AT] = (head[lame + _METHOD_AT] & 0xF0) | METHOD_CBR
+        head[lame + _BITRATE_AT] = kbps
         with path.open("r+b") as f:
-            f.seek(tag.frame_offset + tag.crc_end)
-            f.write(tag.expected_crc.to_bytes(2, "big"))
+            f.seek(tag.frame_offset)
+            f.write(bytes(head) + crc16(bytes(head)).to_bytes(2, "big"))
     except OSError as exc:
         raise OutputError(f"{path}: cannot finish the MP3 header: {exc.strerror or exc}") from exc
-    log.debug("%s: LAME tag CRC %04X -> %04X", path, tag.tag_crc, tag.expected_crc)
+    log.debug("%s: LAME tag method %d -> CBR %d kbit/s, CRC %04X", path, tag.method, kbps,
+              tag.tag_crc)  # fmt: skip
     return True

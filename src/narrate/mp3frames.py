@@ -25,6 +25,20 @@ _BITRATES = {  # kbit/s by (MPEG-1?, layer) for indexes 1..14
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
+def audio_kbps(head: bytes) -> int | None:
+    """The bitrate of the frame after the first in ``head`` (the bytes from an Info frame
+    on): the audio's, which the Info frame may not share (at low bitrates it is made
+    larger, to hold its tag). None when no Layer III frame header is there."""
+    at = _frame_length(head, 0) if len(head) >= 4 else 0
+    if not at or len(head) < at + 4:
+        return None
+    b1, b2 = head[at + 1], head[at + 2]
+    if head[at] != 0xFF or b1 & 0xE0 != 0xE0 or (b1 >> 3) & 3 == 1 or (b1 >> 1) & 3 != 1:
+        return None
+    index = b2 >> 4
+    return _BITRATES[((b1 >> 3) & 3 == 3, 3)][index - 1] if 1 <= index <= 14 else None
+
+
 @dataclass(frozen=True)
 class FrameScan:
     """What an MP3 holds: frames found, and what its Xing/Info/VBRI header claims."""

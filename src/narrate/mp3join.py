@@ -172,7 +172,7 @@ def _rewrite_info(
     info: bytearray, frames: int, size: int, delay: int, padding: int, crc: int
 ) -> None:
     """Set the Xing and LAME fields of the Info frame ``info`` (its tag CRC is left stale:
-    ``lametag.fix_lame_crc`` is the one home of that rule)."""
+    ``lametag.finish_lame_tag`` is the one home of that rule)."""
     at = _xing_offset(bytes(info[:4]))
     if at is None or info[at : at + 4] not in (b"Xing", b"Info"):
         raise EncodeError("the first part has no Info frame")

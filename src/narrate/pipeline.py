@@ -26,7 +26,7 @@ from .encode import encode_mp3, expected_samples, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
 from .files import is_one_of
-from .lametag import fix_lame_crc
+from .lametag import finish_lame_tag
 from .loudness import Loudness, measure_file, measure_pcm
 from .model import Document, Timeline
 from .segment.language import id3_language
@@ -269,7 +269,7 @@ def encode_at_level(
     """
     def encode(blocks: Iterable[bytes], samples: int | None = expected) -> None:
         encode_mp3(blocks, rate, tmp, audio, name=name, expected_samples=samples)
-        fix_lame_crc(tmp)  # ffmpeg's LAME tag CRC is wrong for mono frames
+        finish_lame_tag(tmp)  # ffmpeg leaves the method unknown, the mono CRC wrong
 
     if audio.loudness is None:
         encode(pcm)
