@@ -2,9 +2,20 @@
 
 :func:`for_the_ear` turns one sentence of display text into the words to speak, in the
 document's language (en, fr, de and es have tables; other languages get the English
-words): ratings ("★★★½" -> "three and a half stars", "8.5/10" -> "eight point five out
-of ten", "Note : 4/5" -> "quatre sur cinq"), links ("justwatch dot com") and e-mail
-("ann at example dot org"). Each notation is one module; this one only orders them.
+words). Each notation is one module; this one only orders them:
+
+* :mod:`.links`: bare URLs said as their site ("justwatch dot com") or left out, e-mail
+  ("ann at example dot org");
+* :mod:`.ratings`: "★★★½" -> "three and a half stars", "8.5/10" -> "eight point five out
+  of ten", "Note : 4/5" -> "quatre sur cinq", "Grade: B+" -> "B-plus";
+* :mod:`.money`: "$63M" -> "sixty-three million dollars", "€1.2bn", "£5k";
+* :mod:`.durations`: "2h 13min", "134 min", "1h34", ISO "PT1H43M";
+* :mod:`.numbers`: decades ("the '90s"), "1/2 cup", "24/7", "2/4 time", "2.39:1";
+* :mod:`.abbreviations`: "vs.", "feat.", "ft.", "dir.", "approx.", "No. 5", "Vol. 2",
+  "60fps", "z. B.", "p. ej.";
+* :mod:`.numerals`: "Rocky IV", "Henry V", "Louis XIV", "World War II".
+
+Numbers inside these are said with num2words (:mod:`.words`).
 
 What espeak-ng already reads right is left alone (ordinals, "Dr.", "St.", "Mr.",
 year ranges, "4 out of 5", percentages, plain numbers), so the engine's own reading in
@@ -13,11 +24,16 @@ the voice's language stays. The display text never changes: only ``Sentence.spee
 
 from __future__ import annotations
 
+from .abbreviations import say_abbreviations
+from .durations import iso_duration_said, say_durations
 from .lang import primary, words_for
 from .links import LINK_MODES, say_links
+from .money import say_money
+from .numbers import say_numbers
+from .numerals import say_numerals
 from .ratings import say_ratings
 
-__all__ = ["LINK_MODES", "for_the_ear", "primary", "say_rating"]
+__all__ = ["LINK_MODES", "for_the_ear", "iso_duration_said", "primary", "say_rating"]
 
 
 def for_the_ear(
@@ -44,7 +60,12 @@ def for_the_ear(
     w = words_for(language)
     text = say_links(text, w, links)
     context = heading or first or last or bold
-    return say_ratings(text, w, context=context, cue=rating)
+    text = say_ratings(text, w, context=context, cue=rating)
+    text = say_money(text, w)
+    text = say_durations(text, w)
+    text = say_numbers(text, w)
+    text = say_abbreviations(text, w)
+    return say_numerals(text, w)
 
 
 def say_rating(raw: str, language: str | None) -> str:

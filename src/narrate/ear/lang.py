@@ -21,6 +21,7 @@ class Words:
     stars_bare: tuple[str, str]  # (one star, N stars): "{n} star", "{n} stars"
     half: tuple[str, str, str]  # (half a star alone, "N and a half" stars, with total)
     one_fem: str  # "one" before a feminine noun (étoile, Stunde, estrella)
+    one_masc: str  # "one" before a masculine noun (dollar, Dollar, minuto)
     dot: str  # "." in a site name or an e-mail address
     at: str  # "@" in an e-mail address
     minus: str
@@ -52,6 +53,7 @@ EN = Words(
     stars_bare=("{n} star", "{n} stars"),
     half=("half a star", "{n} and a half stars", "{n} and a half out of {d} stars"),
     one_fem="one",
+    one_masc="one",
     dot="dot",
     at="at",
     minus="minus",
@@ -75,6 +77,7 @@ FR = Words(
     stars_bare=("{n} étoile", "{n} étoiles"),
     half=("une demi-étoile", "{n} étoiles et demie", "{n} étoiles et demie sur {d}"),
     one_fem="une",
+    one_masc="un",
     dot="point",
     at="arobase",
     minus="moins",
@@ -84,7 +87,6 @@ FR = Words(
     number="numéro",
     volume="volume",
     part="partie",
-    versus="contre",
     directed_by="réalisé par",
     approximately="environ",
     hours=("heure", "heures"),
@@ -107,6 +109,7 @@ DE = Words(
     stars_bare=("{n} Stern", "{n} Sterne"),
     half=("ein halber Stern", "{n}einhalb Sterne", "{n}einhalb von {d} Sternen"),
     one_fem="eine",
+    one_masc="ein",
     dot="Punkt",
     at="at",
     minus="minus",
@@ -136,6 +139,7 @@ ES = Words(
     stars_bare=("{n} estrella", "{n} estrellas"),
     half=("media estrella", "{n} estrellas y media", "{n} estrellas y media de {d}"),
     one_fem="una",
+    one_masc="un",
     dot="punto",
     at="arroba",
     minus="menos",

@@ -24,11 +24,14 @@ def _num2words(n: int, code: str, to: str) -> str:
     return str(num2words(n, lang=code, to=to))
 
 
-def cardinal(n: int, w: Words, *, fem: bool = False) -> str:
-    """``n`` in words ("sixty-three"); ``fem`` for one before a feminine noun."""
-    if n == 1 and fem:
-        return w.one_fem
-    return _num2words(n, w.code, "cardinal")
+def cardinal(n: int, w: Words, *, fem: bool = False, masc: bool = False) -> str:
+    """``n`` in words ("sixty-three"); ``fem``/``masc``: one before a noun of that gender.
+
+    num2words' commas ("two thousand, five hundred") are dropped: they are not pauses.
+    """
+    if n == 1 and (fem or masc):
+        return w.one_fem if fem else w.one_masc
+    return _num2words(n, w.code, "cardinal").replace(",", "")
 
 
 def ordinal(n: int, w: Words) -> str:
@@ -55,14 +58,14 @@ def parse(raw: str, w: Words) -> tuple[int, str | None, str]:
     return int(m.group(1)), m.group(3), m.group(2) or ""
 
 
-def number(raw: str, w: Words, *, fem: bool = False) -> str:
+def number(raw: str, w: Words, *, fem: bool = False, masc: bool = False) -> str:
     """A written number said: "8.5" -> "eight point five", "9,2" -> "neun Komma zwei".
 
     Decimal digits are said one by one, as written ("8.50": "eight point five zero").
     Spanish says the separator the author wrote ("punto" or "coma").
     """
     whole, decimals, sep = parse(raw, w)
-    said = cardinal(whole, w, fem=fem and decimals is None)
+    said = cardinal(whole, w, fem=fem and decimals is None, masc=masc and decimals is None)
     if decimals is None:
         return said
     point = w.point

@@ -98,12 +98,36 @@ def _pysbd_cuts(text: str, language: str | None = None) -> list[int] | None:
     return cuts
 
 
+# pysbd ends a sentence after these review abbreviations ("Kill Bill: Vol. 2", "Song
+# feat. Drake"); the text for the ear says them in full, so the sentence must stay whole.
+_ABBREVIATION_END = re.compile(
+    r"(?<![\w.])(?:(?P<any>feat|ft|vs|dir|approx|aprox|env|réal|ca|bzw|z\.\s?B|d\.\s?h|p\.\s?ej)"
+    r"|(?P<num>vol|pt|no|nr|núm|bd|n°|nº)|(?P<roman>[IVXLC]+))\.\Z",
+    re.IGNORECASE,
+)
+_NEXT_NUMBER = re.compile(r"\s*(?:\d|[IVX]+\b)")
+_NEXT_LOWER = re.compile(r"\s*[a-zäöüßàâçéèêëîïôûùüÿñáíóú]")
+
+
+def _keeps_cut(text: str, cut: int) -> bool:
+    """Whether a sentence cut at ``cut`` stands (not just after "Vol." before "2")."""
+    m = _ABBREVIATION_END.search(text[:cut].rstrip())
+    if m is None:
+        return True
+    if m.group("any"):
+        return False
+    if m.group("num"):
+        return _NEXT_NUMBER.match(text, cut) is None
+    return _NEXT_LOWER.match(text, cut) is None  # "Ludwig XIV. war König"
+
+
 def split_sentences(text: str, language: str | None = None) -> list[str]:
     """Display sentences of one paragraph; together they hold every character of it.
     ``language``: the document's, which picks pysbd's rules (:func:`splitter_language`)."""
     if len(text) <= _PYSBD_MAX:
         cuts = _pysbd_cuts(text, language)
-        return _slices(text, _regex_cuts(text) if cuts is None else cuts)
+        cuts = _regex_cuts(text) if cuts is None else cuts
+        return _slices(text, [c for c in cuts if _keeps_cut(text, c)])
     # Long paragraph: window it at likely sentence ends and run pysbd per window.
     out: list[str] = []
     start = prev = 0
