@@ -356,3 +356,67 @@ def test_a_review_ending_in_a_bare_url_narrates(tmp_path: Path) -> None:
         "Ein kurzer Satz hier.",
         "Verfügbar bei…",  # a chapter title stops before a long "word"
     ]
+
+
+# ------------------------------------------------------------- saved HTML pages
+
+OLD_THEME = """<html><head><title>Volver | A Film Diary</title></head><body>
+<div id="wrapper"><div id="header"><div class="logo">A Film Diary</div>
+<div id="menu"><ul><li><a href="/">Home</a></li><li><a href="/about">About me</a></li>
+<li><a href="/archive">Archive of every review</a></li></ul></div></div>
+<div id="content"><div class="post" id="post-12">
+<h2 class="posttitle"><a href="/volver">Volver</a></h2>
+<div class="entry">
+<p>Raimunda works long shifts in a Madrid airport canteen, and her daughter keeps a secret
+that changes the whole family for good.</p>
+<p>Almodóvar films the women of La Mancha with warmth and a wicked sense of humour, and
+Penélope Cruz has rarely been better than she is in this film.</p>
+<p>The ghost story at its heart is told so lightly that it never once feels like a trick.</p>
+</div>
+<div class="share-buttons"><a href="#">Share on Facebook</a> <a href="#">Tweet this</a></div>
+</div>
+<div id="comments"><h3>Three comments so far</h3><div class="comment">Great review, I loved
+it too and I will watch it again soon with friends.</div></div></div>
+<div id="sidebar"><div class="widget"><h3>Recent posts</h3><ul><li><a href="/a">Talk to
+Her</a></li><li><a href="/b">Julieta</a></li><li><a href="/c">Pain and Glory</a></li></ul>
+</div><div class="widget"><h3>Categories</h3><ul><li><a href="/d">Drama</a></li>
+<li><a href="/e">Comedy</a></li></ul></div></div>
+<div id="footer">Copyright 2009 A Film Diary. Powered by an old blogging engine.</div>
+</div></body></html>"""
+
+
+def test_saved_page_of_an_old_theme_reads_as_its_article(tmp_path: Path) -> None:
+    title, _ = html_blocks(OLD_THEME)
+    assert title == "Volver"  # the <title> without the site's name
+    assert speech(tmp_path, OLD_THEME, "volver.html") == [
+        [
+            "Raimunda works long shifts in a Madrid airport canteen, and her daughter "
+            "keeps a secret that changes the whole family for good."
+        ],
+        [
+            "Almodóvar films the women of La Mancha with warmth and a wicked sense of "
+            "humour, and Penélope Cruz has rarely been better than she is in this film."
+        ],
+        ["The ghost story at its heart is told so lightly that it never once feels like a trick."],
+    ]
+
+
+def test_a_plain_document_is_read_whole(tmp_path: Path) -> None:
+    # No furniture: no extractor, every block is read (a one-line post too).
+    page = "<html><body><div><p>One.</p></div><p>Two.</p><div>Three.</div></body></html>"
+    assert speech(tmp_path, page, "p.html") == [["One."], ["Two."], ["Three."]]
+
+
+def test_a_short_post_with_furniture_keeps_its_words(tmp_path: Path) -> None:
+    # Too little text for the extractor: the body is read, the post's words included.
+    page = (
+        "<html><body><div id='sidebar'>Links</div><div class='entry'><p>Short post.</p>"
+        "</div></body></html>"
+    )
+    assert speech(tmp_path, page, "p.html") == [["Links"], ["Short post."]]
+
+
+def test_deep_page_with_furniture_does_not_fail(tmp_path: Path) -> None:
+    page = "<div id='menu'>Menu</div>" + "<div>" * 5000 + "deep words here" + "</div>" * 5000
+    chapters = speech(tmp_path, page, "deep.html")
+    assert ["deep words here"] in chapters

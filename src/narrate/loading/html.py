@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, NamedTuple
 
+from .article import article_root, page_title
 from .blocks import PROSE_ONLY, Block, ReadOptions, clean_text, join_whitespace, take_leading_h1
 from .footnotes import is_note_mark, is_notes_section, notes_blocks
 from .tables import html_table_block, is_data_table
@@ -235,7 +236,9 @@ def html_inline_text(fragment: str, options: ReadOptions = PROSE_ONLY) -> str:
 def html_blocks(text: str, options: ReadOptions = PROSE_ONLY) -> tuple[str | None, list[Block]]:
     """HTML: the article's headings, paragraphs, lists and other text blocks.
 
-    ``<article>`` (else ``<main>``, else ``<body>``) is read; script, style, nav,
+    The article is read (:func:`~narrate.loading.article.article_root`: ``<article>``,
+    else ``<main>``, else what readability finds on a page with a site around its
+    text, else ``<body>``); script, style, nav,
     header, footer, aside, form, noscript (and other non-prose elements, ``<pre>``,
     ``hidden`` and ``aria-hidden`` ones) are dropped. A ``<ul>`` or ``<ol>`` (with the
     lists nested in it) is one block; the text of each block element inside it (an
@@ -247,10 +250,8 @@ def html_blocks(text: str, options: ReadOptions = PROSE_ONLY) -> tuple[str | Non
     from bs4 import BeautifulSoup, Tag
 
     soup = BeautifulSoup(text, "lxml")
-    page_title = None
-    if soup.title is not None:
-        page_title = join_whitespace(clean_text(soup.title.get_text(" "))) or None
-    root = soup.find("article") or soup.find("main") or soup.body or soup
+    title_tag = page_title(soup)
+    root = article_root(soup, text)
 
     def h1_text(scope: Tag | BeautifulSoup | None) -> str | None:
         h1 = scope.find("h1") if scope is not None else None
@@ -267,6 +268,6 @@ def html_blocks(text: str, options: ReadOptions = PROSE_ONLY) -> tuple[str | Non
     title, blocks = take_leading_h1(None, blocks)
     if title is None:
         title = (root_h1 if root_h1 and root_h1 not in {b.text for b in blocks} else None) or (
-            page_title or any_h1
+            title_tag or any_h1
         )
     return title, blocks
