@@ -456,6 +456,48 @@ def test_a_cut_inside_a_frame_is_found_without_a_header(encodings: dict[str, byt
     assert frame > 50
 
 
+def count_only_and_one_frame_short(whole: bytes) -> tuple[bytes, int]:
+    """``whole`` (a CBR file whose first frame is an Info header) with that header
+    cut down to a frame count (flags 1: no byte count to catch a short file by), and the
+    last audio frame removed; and the count the header promises."""
+    from narrate.mp3frames import _frame_length
+
+    facts = scan_bytes(whole)
+    data = bytearray(whole)
+    at = data.index(b"Info", facts.audio_start)
+    data[at + 4 : at + 8] = (1).to_bytes(4, "big")
+    promised = int.from_bytes(data[at + 8 : at + 12], "big")
+    pos, last = facts.audio_start, facts.audio_start
+    while pos < len(data) and (length := _frame_length(data, pos)):
+        last, pos = pos, pos + length
+    assert pos == len(data)  # ended on a frame boundary: the cut below is one whole frame
+    return bytes(data[:last]), promised
+
+
+def test_a_count_only_header_one_frame_short_is_found(
+    encodings: dict[str, bytes], tmp_path: Path
+) -> None:
+    """The Info frame holds no audio: counted as one, a file one frame short looks whole
+    (and ``feed build`` would publish it)."""
+    from narrate.inspect import inspect_mp3
+
+    short, promised = count_only_and_one_frame_short(encodings["info"])
+    facts = scan_bytes(short)
+    assert (facts.header, facts.header_frames, facts.header_bytes) == ("Info", promised, None)
+    assert damage(facts) == (
+        f"it is cut short: {promised - 1} of the {promised} audio frames "
+        "its Info header promises are there"
+    )
+    path = tmp_path / "short.mp3"
+    path.write_bytes(short)
+    r = inspect_mp3(path)
+    assert r.frames == promised - 1
+    assert r.problems == (
+        f"truncated: its header promises {promised * 1152 / 44100:.1f} s ({promised} frames), "
+        f"the file holds {(promised - 1) * 1152 / 44100:.1f} s ({promised - 1})",
+    )
+
+
 def test_feed_build_skips_a_truncated_mp3_and_feed_add_refuses_it(
     show: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

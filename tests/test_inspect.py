@@ -17,6 +17,7 @@ from narrate.cli import cli
 from narrate.cli.inspect import clock
 from narrate.errors import InputError
 from narrate.inspect import inspect_mp3
+from narrate.lametag import read_lame_tag
 from narrate.tags import read_tags
 
 
@@ -61,8 +62,8 @@ def test_a_foreign_mp3_is_described_as_ffprobe_sees_it(foreign: Path) -> None:
     assert (r.format.sample_rate, r.format.channels) == (int(stream["sample_rate"]), 2)
     assert r.format.mode in ("stereo", "joint stereo")
     assert r.format.bitrate_mode == "VBR"
-    # Every packet ffprobe decodes, plus the Xing/Info frame in front of them.
-    assert r.frames == int(stream["nb_read_packets"]) + 1
+    # Every packet ffprobe decodes; the Xing/Info frame in front of them is no audio.
+    assert r.frames == int(stream["nb_read_packets"])
     assert abs(r.duration - float(probe["format"]["duration"])) < 0.05
     assert (r.tags.title, r.tags.artist) == ("Plain Sine", "Somebody Else")
     assert r.chapters == () and r.side_files == () and r.loudness == {}
@@ -230,3 +231,34 @@ def test_core_raises_input_error_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         inspect_mp3(tmp_path / "none.mp3")
     assert str(info.value) == f"{tmp_path / 'none.mp3'}: file not found"
+
+
+def test_inspect_agrees_with_read_on_duration_and_with_the_header_on_frames(
+    tone_review: Path, tmp_path: Path
+) -> None:
+    """The Info frame is no audio frame (mediainfo, mp3guessenc and the Xing header count
+    without it), and the duration is the gapless one that ``read --json`` gives."""
+    out = tmp_path / "ep.mp3"
+    args = ["read", str(tone_review), "--engine", "tone", "--json",
+            "--cache-dir", str(tmp_path / "c"), "-o", str(out)]  # fmt: skip
+    made = CliRunner().invoke(cli, args)
+    assert made.exit_code == 0, made.output
+    said = json.loads(made.stdout)
+    shown = json.loads(run("--json", out).stdout)[0]
+    tag = read_lame_tag(out)
+    assert tag is not None and tag.frames is not None
+    assert shown["frames"] == tag.frames
+    assert shown["duration"] == said["duration"]
+    assert f"({said['duration']:.3f} s), {tag.frames} audio frames" in run(out).stdout
+
+
+def test_a_long_tag_name_keeps_a_gap_before_its_value(cbr: Path, tmp_path: Path) -> None:
+    mp3 = tmp_path / "range.mp3"
+    shutil.copyfile(cbr, mp3)
+    tags = ID3(mp3)
+    tags.add(TXXX(desc="NARRATE_LOUDNESS_RANGE_LU", text=["1.4"]))
+    tags.add(TXXX(desc="A_VERY_LONG_NAME_OF_SOMETHING_ELSE", text=["x"]))
+    tags.save(mp3)
+    lines = run(mp3).stdout.splitlines()
+    assert "    NARRATE_LOUDNESS_RANGE_LU 1.4" in lines
+    assert "    A_VERY_LONG_NAME_OF_SOMETHING_ELSE x" in lines

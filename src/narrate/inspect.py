@@ -22,6 +22,7 @@ from mutagen import MutagenError
 from mutagen.id3 import ID3, CTOCFlags, ID3NoHeaderError
 
 from .errors import InputError
+from .lametag import read_lame_tag
 from .tags import EpisodeTags, read_tags, tags_as_dict
 
 #: Side files narrate writes beside an MP3, by kind (one home: these suffixes).
@@ -227,8 +228,8 @@ def _precheck(path: Path) -> int:
 
 @dataclass(frozen=True)
 class _Walk:
-    frames: int
-    samples: int
+    frames: int  # audio frames: a Xing/Info/VBRI frame in front carries none
+    samples: int  # the samples those frames decode to, before any delay is trimmed
     sample_rate: int
     problems: tuple[str, ...]
 
@@ -264,8 +265,12 @@ def _trailer_start(data: mmap.mmap, size: int) -> int:
     return end
 
 
-def _walk(path: Path, first: int, promised_frames: int | None) -> _Walk:
-    """Walk the frame headers from ``first`` to the end and say what is wrong."""
+def _walk(path: Path, first: int, header: bool, promised_frames: int | None) -> _Walk:
+    """Walk the frame headers from ``first`` to the end and say what is wrong.
+
+    ``header``: the first frame is a Xing/Info/VBRI header, not audio; ``promised_frames``:
+    the audio frames it promises.
+    """
     problems: list[str] = []
     with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         size = len(data)
@@ -283,6 +288,9 @@ def _walk(path: Path, first: int, promised_frames: int | None) -> _Walk:
                 )
                 pos = end
                 break
+            if header and pos == first:
+                pos += length  # the header frame: no audio, and none of what it promises
+                continue
             frames += 1
             samples += n
             pos += length
@@ -303,8 +311,9 @@ def _walk(path: Path, first: int, promised_frames: int | None) -> _Walk:
     return _Walk(frames, samples, rate, tuple(problems))
 
 
-def _xing_frames(path: Path, offset: int) -> int | None:
-    """The frame count a Xing/Info or VBRI header at the first frame promises, if any."""
+def _xing_frames(path: Path, offset: int) -> tuple[bool, int | None]:
+    """Whether the first frame is a Xing/Info or VBRI header, and the audio frames it
+    promises (itself not counted: it holds no audio), if it gives a count."""
     with path.open("rb") as f:
         f.seek(offset)
         frame = f.read(200)
@@ -312,11 +321,24 @@ def _xing_frames(path: Path, offset: int) -> int | None:
         if 0 <= tag_at <= 40 and len(frame) >= tag_at + 12:
             flags = int.from_bytes(frame[tag_at + 4 : tag_at + 8], "big")
             if flags & 1:
-                return int.from_bytes(frame[tag_at + 8 : tag_at + 12], "big") + 1
-            return None
+                return True, int.from_bytes(frame[tag_at + 8 : tag_at + 12], "big")
+            return True, None
     if frame[36:40] == b"VBRI" and len(frame) >= 54:
-        return int.from_bytes(frame[50:54], "big") + 1
-    return None
+        return True, int.from_bytes(frame[50:54], "big")
+    return False, None
+
+
+def _duration(path: Path, walk: _Walk, fallback: float) -> float:
+    """Seconds of audio a gapless decoder gives: the frames' samples less the encoder delay
+    and padding of the LAME tag (``narrate read --json``'s duration, to the sample);
+    without a LAME tag, ``fallback`` (mutagen's estimate)."""
+    try:
+        tag = read_lame_tag(path)
+    except OSError:
+        tag = None
+    if tag is None or not walk.sample_rate or walk.samples < tag.delay + tag.padding:
+        return fallback
+    return (walk.samples - tag.delay - tag.padding) / walk.sample_rate
 
 
 def _first_frame(path: Path, start: int) -> int | None:
@@ -381,7 +403,7 @@ def inspect_mp3(path: Path) -> Inspection:
         info = MP3(path).info
     except (MutagenError, OSError) as exc:  # pragma: no cover - read_tags read it just now
         raise InputError(f"{path}: not an MP3 file ({exc})") from None
-    walk = _walk(path, first, _xing_frames(path, first))
+    walk = _walk(path, first, *_xing_frames(path, first))
     tocs, txxx, parent = _toc_and_txxx(path)
     version = 1 if info.version == 1 else info.version
     fmt = AudioFormat(
@@ -401,7 +423,7 @@ def inspect_mp3(path: Path) -> Inspection:
         path=path,
         bytes=path.stat().st_size,
         format=fmt,
-        duration=float(info.length),
+        duration=_duration(path, walk, float(info.length)),
         frames=walk.frames,
         audio_duration=walk.samples / walk.sample_rate if walk.sample_rate else 0.0,
         tags=tags,

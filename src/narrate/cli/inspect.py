@@ -62,11 +62,11 @@ def describe(r: Inspection) -> list[str]:
     loudness = r.loudness
     if loudness:
         lines.append("  loudness")
-        lines += [f"    {k:<24}{_short(v)}" for k, v in loudness.items()]
+        lines += [f"    {k:<23} {_short(v)}" for k, v in loudness.items()]  # a gap after any key
     other = {k: v for k, v in r.txxx.items() if k not in loudness}
     if other:
         lines.append("  TXXX")
-        lines += [f"    {k:<24}{_short(v)}" for k, v in other.items()]
+        lines += [f"    {k:<23} {_short(v)}" for k, v in other.items()]
     lines.append(f"  chapters  {len(r.chapters)}" if r.chapters else "  chapters  none")
     for t in r.tocs:
         kind = "top-level table of contents" if t.top_level else "table of contents"
