@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from narrate.model import ChapterTiming, Cue, Timeline
-from narrate.tags import Chapter, TagData, ms, read_tags, write_tags
+from narrate.tags import Chapter, TagData, end_ms, ms, read_tags, write_tags
 from narrate.transcripts import (
     TRANSCRIPT_TYPES,
     chapters_from_timeline,
@@ -123,7 +123,7 @@ def test_chapters_from_timeline() -> None:
     assert chapters_from_timeline(tl) == (
         Chapter("chp0", "Chapter 0", 0.0, 1.5),
         Chapter("chp1", "Chapter 1", 1.5, 3.251),
-        Chapter("chp2", "Chapter 2", 3.251, 5.001),
+        Chapter("chp2", "Chapter 2", 3.251, 5.0),  # the audio ends at 5.0005: never past it
     )
     assert chapters_from_timeline(Timeline(0.0, ())) == ()
 
@@ -175,7 +175,7 @@ def test_cues_meet_chapter_bounds_everywhere(tl: Timeline) -> None:
     ]
     assert json_bounds == bounds
     # Contiguous: from 0 to the end of the audio, each chapter ending where the next starts.
-    assert bounds[0][0] == 0 and bounds[-1][1] == ms(tl.duration)
+    assert bounds[0][0] == 0 and bounds[-1][1] == end_ms(tl.duration, tl.duration)
     assert [e for _, e in bounds[:-1]] == [s for s, _ in bounds[1:]]
     for text in (to_srt(tl.cues), to_vtt(tl.cues)):
         times = cue_times(text)
@@ -230,3 +230,28 @@ def test_ms_fast_path_agrees_with_decimal_rounding(seconds: float) -> None:
             assert ms(near) == int(
                 Decimal(repr(near)).scaleb(3).quantize(Decimal(1), rounding=ROUND_HALF_UP)
             )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    samples=st.lists(st.integers(1, 10**7), min_size=1, max_size=4),
+    rate=st.sampled_from([8000, 22050, 24000, 44100, 48000]),
+)
+def test_no_chapter_ends_past_the_last_sample(samples: list[int], rate: int) -> None:
+    """ID3 and JSON chapters: the last ends at the whole ms at or before the audio's end
+    (half up, it could be 0.5 ms past it); the others keep the half-up rule."""
+    from fractions import Fraction
+
+    bounds = [sum(samples[: i + 1]) / rate for i in range(len(samples))]
+    spoken = [ChapterTiming(i, f"C{i}", 0.0, 0.0, (Cue(b - 1e-6 if i else 0.0, b, "x."),))
+              for i, b in enumerate(bounds)]  # fmt: skip
+    tl = Timeline(bounds[-1], tuple(
+        ChapterTiming(i, c.title, 0.0 if i == 0 else bounds[i - 1], bounds[i], c.cues)
+        for i, c in enumerate(spoken)))  # fmt: skip
+    audio_end_ms = Fraction(sum(samples) * 1000, rate)
+    id3 = chapters_from_timeline(tl)
+    js = json.loads(chapters_json(tl.chapters))["chapters"]
+    last_ms = int(audio_end_ms)  # floor
+    assert round(id3[-1].end * 1000) == last_ms == round(js[-1]["endTime"] * 1000)
+    for ch, j, b in zip(id3[:-1], js[:-1], bounds[:-1], strict=True):
+        assert round(ch.end * 1000) == ms(b) == round(j["endTime"] * 1000)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .model import ChapterTiming, Cue, Timeline
-from .tags import Chapter, ms
+from .tags import Chapter, end_ms, ms
 
 __all__ = [
     "CHAPTERS_JSON_TYPE",
@@ -100,10 +100,12 @@ def chapters_json(chapters: Sequence[ChapterTiming], *, title: str | None = None
     doc: dict[str, Any] = {"version": CHAPTERS_JSON_VERSION}
     if title:
         doc["title"] = title
+    end = chapters[-1].end if chapters else 0.0  # the last ends at the audio's end
     doc["chapters"] = [
-        {"startTime": ms(ch.start) / 1000, "endTime": ms(ch.end) / 1000, "title": ch.title}
+        {"startTime": ms(ch.start) / 1000, "endTime": end_ms(ch.end, end) / 1000,
+         "title": ch.title}
         for ch in chapters
-    ]
+    ]  # fmt: skip
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -114,7 +116,7 @@ def chapters_from_timeline(timeline: Timeline) -> tuple[Chapter, ...]:
             element_id=f"chp{i}",
             title=ch.title,
             start=ms(ch.start) / 1000,
-            end=ms(ch.end) / 1000,
+            end=end_ms(ch.end, timeline.duration) / 1000,
             section=ch.section,
         )
         for i, ch in enumerate(timeline.chapters)

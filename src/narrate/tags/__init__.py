@@ -30,6 +30,7 @@ from .data import (
     EpisodeTags,
     TagData,
     check_date,
+    end_ms,
     guid_for_name,
     ms,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "TagData",
     "check_date",
     "check_tag_data",
+    "end_ms",
     "guid_for_name",
     "load_cover",
     "ms",

@@ -43,6 +43,16 @@ def ms(seconds: float) -> int:
     return int(Decimal(repr(seconds)).scaleb(3).quantize(_ONE, rounding=ROUND_HALF_UP))
 
 
+def end_ms(seconds: float, audio_end: float) -> int:
+    """``ms`` for a time that may be the audio's end: never past ``audio_end``.
+
+    A chapter ending at the last sample (``audio_end``) ends at the whole millisecond at
+    or before it: rounded half up, it could point up to 0.5 ms past the audio.
+    """
+    last = math.floor(Decimal(repr(float(audio_end))).scaleb(3))
+    return min(ms(seconds), last)
+
+
 #: Namespace of episode GUIDs derived from an MP3's file name.
 EPISODE_GUID_NAMESPACE = uuid.UUID("8c5a3f0e-6b1d-5e52-9a57-2f4c1e0d7b93")
 
