@@ -96,7 +96,8 @@ DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 _HEADER_LINE = re.compile(r"^\s*:?([A-Za-z][\w-]*):?\s*[:=]\s*(.+?)\s*$")
-_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:\s*(.+)$", re.M)
+# A footnote definition and its text: on the marker's line, or indented on the next one.
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:[ \t]*\n?[ \t]*(\S.*)$", re.M)
 _LANG3 = {
     "en": {"eng"},
     "fr": {"fra", "fre"},
@@ -168,6 +169,11 @@ def markup_hits(segments: list[dict], source: str = "") -> list[dict[str, str]]:
         if match:
             snippet = spoken[match.start() : match.end() + 40]
             hits.append({"kind": "header line", "chapter": "", "snippet": snippet})
+    if "[[" in source:  # wikilinks that lost one pair of brackets: "[Danny Boyle|Boyle]"
+        match = re.search(r"\[[^\[\]]+\]", spoken)
+        if match:
+            snippet = spoken[max(0, match.start() - 30) : match.end() + 30]
+            hits.append({"kind": "wikilink", "chapter": "", "snippet": snippet})
     hits.extend(_footnote_chapters(segments, source))
     return hits
 
@@ -180,7 +186,7 @@ def _footnote_chapters(segments: list[dict], source: str) -> list[dict[str, str]
     """A footnote definition that became a chapter of its own with prose after it."""
     openings = [_words(d) for d in _FOOTNOTE_DEF.findall(source)]
     openings = [o for o in openings if len(o.split()) >= 2]
-    starts = [_words(" ".join(seg["speech"])) for seg in segments]
+    starts = [_words(re.sub(r"\[\^[^\]]*\]:?", " ", " ".join(seg["speech"]))) for seg in segments]
     is_note = [any(s and s.startswith(o) for o in openings) for s in starts]
     hits = []
     for i, note in enumerate(is_note):

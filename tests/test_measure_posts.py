@@ -159,3 +159,22 @@ def test_voice_language():
     assert mp.language_of_voice("sit/cmn") == "zh"
     assert mp.language_of_voice("en_US-joe-medium") == "en"
     assert mp.language_of_voice("default") is None
+
+
+def test_a_wikilink_that_kept_one_pair_of_brackets_is_markup():
+    source = "[[Horror]] | Regisseur: [[Danny Boyle|Boyle]]\n\nProse.\n"
+    spoken = [{"title": "t", "speech": ["[Horror]. Regisseur: Boyle."]}]
+    assert [h["kind"] for h in mp.markup_hits(spoken, source)] == ["wikilink"]
+    clean = [{"title": "t", "speech": ["Horror. Regisseur: Boyle."]}]
+    assert mp.markup_hits(clean, source) == []
+
+
+def test_an_indented_footnote_definition_mid_text_is_found():
+    source = "One.[^a]\n\n[^a]:\n    And I gotta say, it holds up.\n\nTwo.\n"
+    spoken = [
+        {"title": "One", "speech": ["One."]},
+        {"title": "[^a]:", "speech": ["[^a]: And I gotta say, it holds up."]},
+        {"title": "Two", "speech": ["Two."]},
+    ]
+    kinds = [h["kind"] for h in mp.markup_hits(spoken, source)]
+    assert kinds == ["footnote marker", "footnote chapter mid-text"]
