@@ -420,3 +420,28 @@ def test_deep_page_with_furniture_does_not_fail(tmp_path: Path) -> None:
     page = "<div id='menu'>Menu</div>" + "<div>" * 5000 + "deep words here" + "</div>" * 5000
     chapters = speech(tmp_path, page, "deep.html")
     assert ["deep words here"] in chapters
+
+
+def test_markdown_inside_raw_html_is_rendered(tmp_path: Path) -> None:
+    # As pandoc and site generators read it: the image is an image, the link a link.
+    text = (
+        "<a href=\"https://example.io/app\">\n![a Shiny app](https://example.com/s.png)\n</a>\n\n"
+        "<details><summary>**Volver** (2006)</summary>\n"
+        "A *tender* film with [a link](http://example.com/x) &amp; more.\n</details>\n"
+    )
+    assert speech(tmp_path, text) == [["Volver (2006)"], ["A tender film with a link & more."]]
+
+
+def test_a_note_never_referenced_is_still_read(tmp_path: Path) -> None:
+    text = "Text[^a].\n\n<p>Raw[^b] text.</p>\n\n[^a]: First.\n[^b]: Second.\n[^c]: Third.\n"
+    assert speech(tmp_path, text) == [
+        ["Text."],
+        ["Raw text."],
+        ["Notes", "First.", "Second.", "Third."],
+    ]
+
+
+def test_text_after_dropped_syntax_is_not_a_code_block(tmp_path: Path) -> None:
+    # Found by the property test: four shortcodes dropped left "    aaa", a code block.
+    text = "{{< a >}} {{< b >}} {{< c >}} {{< d >}} {{< quote >}}Kept words.{{< /quote >}}\n"
+    assert speech(tmp_path, text) == [["Kept words."]]

@@ -73,6 +73,9 @@ WRAPPING_BLOCKS = [
     '<p style="zq">{w}</p>',
     "> {w}",
     "- {w}",
+    '<div class="zq">\n[{w}](https://zq.example.com/zq) ![zq alt](zq.png)\n</div>',
+    '<a href="https://zq.example.io/zq">\n![zq alt](zq.png)\n</a>\n*{w}*',
+    "<details><summary>**{w}**</summary>\n</details>",
 ]
 MARKUP_TOKENS = ("{{", "}}", "{%", "%}", "[^", "](", "<", ">", "[[", "]]", "{:", "zq", "http")
 
@@ -111,6 +114,8 @@ def posts(draw: st.DrawFn) -> tuple[str, list[str]]:
                 words.extend(these)
         paragraphs.append(" ".join(pieces))
     paragraphs.append("[zqref]: https://zq.example.net/zq")
+    if draw(st.booleans()):  # a note defined but never referenced: read last
+        notes.append(draw(WORDS))
     for i, note in enumerate(notes, 1):
         paragraphs.append(f"[^zq{i}]: {' '.join(note)}")
     if notes:

@@ -15,6 +15,7 @@ from .tables import table_block
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.rules_block import StateBlock
+    from markdown_it.rules_core import StateCore
     from markdown_it.token import Token
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -85,9 +86,24 @@ def make_parser() -> MarkdownIt:
 
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.core.ruler.before("footnote_tail", "narrate_every_note", _keep_every_note)
     first = md.block.ruler.get_all_rules()[0]
     md.block.ruler.before(first, "narrate_deep_flat", _read_deep_flat)
     return md
+
+
+def _keep_every_note(state: StateCore) -> None:
+    """Core rule, before the plugin moves the notes to the end: a note defined but
+    never referenced (or referenced only from raw HTML) is kept too, after the others,
+    so its words are read with the notes rather than lost."""
+    notes = state.env.get("footnotes")
+    if not notes:
+        return
+    refs, listed = notes.setdefault("refs", {}), notes.setdefault("list", {})
+    for key, note_id in refs.items():
+        if note_id < 0:
+            refs[key] = len(listed)
+            listed[len(listed)] = {"label": key[1:], "count": 0}
 
 
 def _markdown_inline(md: MarkdownIt, children: list[Token], options: ReadOptions) -> str:
@@ -109,6 +125,21 @@ def _markdown_inline(md: MarkdownIt, children: list[Token], options: ReadOptions
             parts.append(f" {child.content} ")
         # images, markup open/close tokens: nothing
     return join_whitespace(clean_text("".join(parts)))
+
+
+_TAG = re.compile(r"(<[^<>]*>)")
+_MD_MARKS = re.compile(r"[*_`\\\[\]!]")
+
+
+def _markdown_in_html(md: MarkdownIt, fragment: str, env: dict) -> str:
+    """An HTML block with the Markdown in its text rendered, as pandoc and most site
+    generators do: ``<a href="…">`` then ``![alt](img.png)`` on the next line is an
+    image, not text. Text between tags without a Markdown mark is left as it is."""
+    parts = _TAG.split(fragment)
+    for i in range(0, len(parts), 2):  # the text between tags (tags are odd)
+        if _MD_MARKS.search(parts[i]):
+            parts[i] = md.renderInline(parts[i], env)
+    return "".join(parts)
 
 
 def markdown_blocks(
@@ -160,7 +191,8 @@ def markdown_blocks(
         else:
             blocks.append(Block(content, level=level, kind="quote" if quotes else "paragraph"))
 
-    for tok in md.parse(text):
+    env: dict = {}
+    for tok in md.parse(text, env):
         if tok.nesting == 1:
             context.append(tok)
             if tok.type == "tr_open":
@@ -210,7 +242,8 @@ def markdown_blocks(
             elif content:
                 add(content)
         elif tok.type == "html_block":
-            found, html_notes = html_fragment_blocks(tok.content, options)
+            fragment = _markdown_in_html(md, tok.content, env)
+            found, html_notes = html_fragment_blocks(fragment, options)
             notes.extend(html_notes)
             for block in found:
                 if lists or in_note:

@@ -21,7 +21,9 @@ source text, so the Markdown parser (and so the ear) never sees it:
   sentence ("a vampire #film") reads as its word.
 
 A line that held nothing but dropped syntax is removed with its line break, so a
-shortcode on a line of its own does not split its paragraph in two.
+shortcode on a line of its own does not split its paragraph in two; the spaces after
+syntax dropped at the start of a line go with it, so the text after it does not
+become an indented code block.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ _TAG_LINE = re.compile(rf"^[ \t]*{_TAG}(?:[ \t]+{_TAG})*[ \t]*$")
 _TRAILING_TAGS = re.compile(rf"(?:[ \t]+{_TAG})+[ \t]*$")
 _INLINE_TAG = re.compile(r"(?<![\w&#/\\])#(?=[^\W\d_][\w/-]*)")
 _GONE_LINE = re.compile(rf"^[ \t]*{_GONE}[ \t{_GONE}]*(?:\n|\Z)", re.M)
+_GONE_LEAD = re.compile(rf"^([ \t]*)(?:{_GONE}[ \t]*)+(?=[^\s{_GONE}])", re.M)
 
 
 def _wikilink(match: re.Match[str]) -> str:
@@ -89,7 +92,7 @@ def strip_site_syntax(text: str) -> str:
         text = pattern.sub(_GONE, text)
     text = _HEADING_ATTRS.sub(r"\1", text)
     text = _WIKILINK.sub(_wikilink, text)
-    text = _GONE_LINE.sub("", text).replace(_GONE, "")
+    text = _GONE_LEAD.sub(r"\1", _GONE_LINE.sub("", text)).replace(_GONE, "")
     text = _INLINE_TAG.sub("", _drop_trailing_tags(text))
     if raws:
         text = re.sub(
