@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,11 @@ import click
 from .. import __version__
 from ..config import CONFIG_ENV
 from .gate import naming_envvars, run_guarded
+
+#: What runs before any subcommand parses its options, given the context and ``--config``.
+#: ``cli.config`` adds the reading of the config file (option defaults) here: the group
+#: does not import the modules that register commands on it.
+BEFORE_SUBCOMMAND: list[Callable[[click.Context, Path | None], None]] = []
 
 
 class NarrateGroup(click.Group):
@@ -60,10 +66,9 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool,
         config_file: Path | None) -> None:  # fmt: skip
     """Turn written reviews into finished, chaptered audio."""
-    from .config import load_defaults
-
     setup_logging(verbose, quiet)
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     ctx.obj["debug"] = debug
-    load_defaults(ctx, config_file)
+    for hook in BEFORE_SUBCOMMAND:
+        hook(ctx, config_file)

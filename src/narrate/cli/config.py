@@ -20,7 +20,7 @@ from click.core import ParameterSource
 
 from ..config import CONFIG_ENV, ConfigFile, Key, find_config, load_config
 from ..errors import ConfigError
-from .app import cli
+from .app import BEFORE_SUBCOMMAND, cli
 from .gate import name_envvar
 
 #: The commands whose options the config file and NARRATE_* set (paths under ``narrate``).
@@ -139,6 +139,9 @@ def load_defaults(ctx: click.Context, explicit: Path | None) -> None:
     config = load_config(found, schema(ctx)) if found is not None else ConfigFile(None)
     ctx.default_map = default_map(config)
     ctx.ensure_object(dict)["config"] = config
+
+
+BEFORE_SUBCOMMAND.append(load_defaults)
 
 
 # ----------------------------------------------------------------------------- narrate config
