@@ -282,6 +282,11 @@ def test_html_table_and_layout_table(tmp_path: Path) -> None:
             "Before.\n\n<blockquote><p>Quoted <i>line</i>.</p>"
             "<ul><li>quoted item</li></ul></blockquote>\n\nAfter.\n",
         ),
+        (
+            "spanning.md",
+            "Before.\n\n<blockquote>\n\nQuoted *line*.\n\n- quoted item\n\n</blockquote>\n\n"
+            "After.\n",
+        ),
     ],
 )
 def test_block_quotes_have_kind_quote(name: str, text: str) -> None:
@@ -445,3 +450,49 @@ def test_text_after_dropped_syntax_is_not_a_code_block(tmp_path: Path) -> None:
     # Found by the property test: four shortcodes dropped left "    aaa", a code block.
     text = "{{< a >}} {{< b >}} {{< c >}} {{< d >}} {{< quote >}}Kept words.{{< /quote >}}\n"
     assert speech(tmp_path, text) == [["Kept words."]]
+
+
+# ------------------------------------------------------------ options, CLI, config
+
+
+def plan_titles(args: list[str], cwd: Path) -> tuple[int, list[str], str]:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "narrate", "plan", "--json", *args],
+        capture_output=True, text=True, cwd=cwd, check=False,
+    )  # fmt: skip
+    if result.returncode:
+        return result.returncode, [], result.stderr.strip().splitlines()[-1]
+    return 0, [s["title"] for s in json.loads(result.stdout)["segments"]], ""
+
+
+def test_footnotes_and_alt_text_options_and_config(tmp_path: Path) -> None:
+    post = tmp_path / "post.md"
+    post.write_text("Text[^1] here.\n\n![A poster](p.png)\n\n[^1]: A note.\n", encoding="utf-8")
+    assert plan_titles([str(post)], tmp_path) == (0, ["Text here.", "Notes"], "")
+    assert plan_titles([str(post), "--footnotes", "skip", "--alt-text"], tmp_path) == (
+        0,
+        ["Text here.", "A poster"],
+        "",
+    )
+    (tmp_path / "narrate.toml").write_text('footnotes = "skip"\nalt-text = true\n')
+    assert plan_titles([str(post)], tmp_path) == (0, ["Text here.", "A poster"], "")
+    assert plan_titles([str(post), "--footnotes", "read"], tmp_path) == (
+        0,
+        ["Text here.", "A poster", "Notes"],
+        "",
+    )
+    assert plan_titles([str(post), "--footnotes", "maybe"], tmp_path) == (
+        2,
+        [],
+        "Error: Invalid value for '--footnotes': 'maybe' is not one of 'read', 'skip'.",
+    )
+    (tmp_path / "narrate.toml").write_text('footnotes = "maybe"\n')
+    assert plan_titles([str(post)], tmp_path) == (
+        1,
+        [],
+        "Error: narrate.toml: key 'footnotes': 'maybe' is not one of 'read', 'skip'.",
+    )

@@ -128,6 +128,8 @@ def _markdown_inline(md: MarkdownIt, children: list[Token], options: ReadOptions
 
 
 _TAG = re.compile(r"(<[^<>]*>)")
+_QUOTE_OPEN = re.compile(r"<blockquote\b", re.I)
+_QUOTE_CLOSE = re.compile(r"</blockquote\s*>", re.I)
 _MD_MARKS = re.compile(r"[*_`\\\[\]!]")
 
 
@@ -180,7 +182,8 @@ def markdown_blocks(
     context: list[Token] = []
     items: list[str] = []  # the items of the list being read
     lists = 0  # how deep inside lists the current token is
-    quotes = 0  # how deep inside block quotes
+    quotes = 0  # how deep inside block quotes (Markdown ">")
+    raw_quotes = 0  # <blockquote>s opened in raw HTML blocks and not yet closed
     in_note = False
 
     def add(content: str, level: int = 0) -> None:
@@ -189,7 +192,8 @@ def markdown_blocks(
         elif lists:
             items.append(content)
         else:
-            blocks.append(Block(content, level=level, kind="quote" if quotes else "paragraph"))
+            quoted = quotes or raw_quotes
+            blocks.append(Block(content, level=level, kind="quote" if quoted else "paragraph"))
 
     env: dict = {}
     for tok in md.parse(text, env):
@@ -223,7 +227,8 @@ def markdown_blocks(
                 lists -= 1
                 if not lists and items:
                     block = Block.list_of(items)
-                    blocks.append(replace(block, kind="quote") if quotes else block)
+                    quoted = quotes or raw_quotes
+                    blocks.append(replace(block, kind="quote") if quoted else block)
                     items.clear()
             elif tok.type == "blockquote_close":
                 quotes -= 1
@@ -249,10 +254,12 @@ def markdown_blocks(
                 if lists or in_note:
                     for item in block.items or (block.text,):
                         add(item)
-                elif quotes and block.kind == "paragraph":
+                elif (quotes or raw_quotes) and block.kind == "paragraph":
                     blocks.append(replace(block, kind="quote"))
                 else:
                     blocks.append(block)
+            opened = len(_QUOTE_OPEN.findall(tok.content)) - len(_QUOTE_CLOSE.findall(tok.content))
+            raw_quotes = max(0, raw_quotes + opened)
         # fence, code_block, hr: not read aloud
     if options.footnotes:
         blocks.extend(notes_blocks(notes))
