@@ -295,6 +295,29 @@ def test_batch_report_never_replaces_an_input(tmp_path: Path, review: Path) -> N
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("given", "report"),
+    [("r.json", "{abs}/r.json"), ("{abs}/r.json", "r.json"), ("r.json", "./r.json"),
+     ("r.json", "sub/../r.json"), ("r.json", "link.json"), ("sub/../r.json", "{abs}/r.json")],
+)  # fmt: skip
+def test_batch_report_spelled_any_way_never_replaces_an_input(
+    tmp_path: Path, given: str, report: str
+) -> None:
+    """The report and an input compare as files, not as spellings (an absolute path, a
+    ``..`` or a symlink to the review is the review)."""
+    (tmp_path / "sub").mkdir()
+    json_review = tmp_path / "r.json"
+    json_review.write_text(TONE_REVIEW, encoding="utf-8")
+    (tmp_path / "link.json").symlink_to(json_review)
+    given, report = (x.format(abs=tmp_path) for x in (given, report))
+    proc = narrate(tmp_path, "batch", "--engine", "tone", given, "--report", report,
+                   "--out-dir", "out")  # fmt: skip
+    line = f"{Path(report)}: is one of the input files; writing it would replace the input"
+    only_error(proc, line)
+    assert json_review.read_text(encoding="utf-8") == TONE_REVIEW
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("output", ["pod/ep.mp3", "pod/podcast.toml", "pod/feed"])
 def test_feed_output_must_be_an_xml_or_rss_file(tmp_path: Path, output: str) -> None:
     (tmp_path / "pod").mkdir()

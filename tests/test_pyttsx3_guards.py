@@ -260,8 +260,11 @@ def multiword_entry(events_in_probe: str = "at", probe_ends: str = "finished") -
         tts.write(filename, text)
         probing = "Done." in text
         for i, word in enumerate(text.split()):
+            start = len(" ".join(text.split()[:i])) + (1 if i else 0)
             if word.strip(".").lower() != "once" or (probing and events_in_probe == "once"):
-                tts.event(len(" ".join(text.split()[:i])) + (1 if i else 0))
+                tts.event(start)
+            elif probing and events_in_probe == "space":  # on the space before "once"
+                tts.event(start - 1)
         if not probing or probe_ends == "finished":
             tts.finish()
         elif probe_ends == "cut short":
@@ -281,10 +284,12 @@ def test_a_text_ending_in_a_multiword_entry_is_asked_of_the_engine(make: Make) -
     "speak",
     [
         multiword_entry(events_in_probe="once"),
+        multiword_entry(events_in_probe="space"),
         multiword_entry(probe_ends="cut short"),
         multiword_entry(probe_ends="never"),
     ],
-    ids=["said-as-two-words", "probe-cut-short", "probe-never-finishes"],
+    ids=["said-as-two-words", "second-word-event-on-the-space", "probe-cut-short",
+         "probe-never-finishes"],  # fmt: skip
 )
 def test_a_span_not_heard_as_one_word_is_refused(make: Make, speak: Speak) -> None:
     engine, _, _ = make(speak)
