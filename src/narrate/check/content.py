@@ -154,8 +154,11 @@ def judge(scores: Scores) -> list[tuple[str, str, str]]:
 def paragraphs_of(mp3: Path, text: Path | None) -> tuple[str, ...]:
     """The paragraphs the chapters should speak: the MP3's own lyrics, or ``text``'s.
 
-    With ``text``, narrate's spoken intro and outro (their own chapters, titled as
-    narrate.intro titles them, beyond the text's paragraphs) are taken from the lyrics.
+    With ``text``, each paragraph is its speech, the words narrate sends the engine
+    (narrate.ear says "★★★½" as "three and a half stars" and "$63M" as "sixty-three
+    million dollars"), so the check hears exactly those. Narrate's spoken intro and outro
+    (their own chapters, titled as narrate.intro titles them, beyond the text's
+    paragraphs) are taken from the lyrics.
     """
     from ..tags import read_tags
 
@@ -167,7 +170,7 @@ def paragraphs_of(mp3: Path, text: Path | None) -> tuple[str, ...]:
     from ..segment import load_document
     from ..settings import Settings
 
-    own = tuple(s.display for s in load_document(text, Settings()).segments)
+    own = tuple(s.speech for s in load_document(text, Settings()).segments)
     titles = [c.title for c in tags.chapters]
     intro = outro = ()
     if lyrics and len(titles) > len(own) and titles[0] == INTRO_TITLE:

@@ -131,7 +131,7 @@ def _is_rating(text: str, m: re.Match[str], w: Words, *, context: bool, cue: boo
         n = value(m.group("n"), w)
     except ValueError:
         return False
-    if d not in DENOMINATORS or n > d or "," in m.group("n") and w.code == "en":
+    if d not in DENOMINATORS or n > d:
         return False
     before, after = text[: m.start()], text[m.end() :]
     if _OF.match(after) or _DATE_WORD.search(before):
