@@ -496,3 +496,20 @@ def test_footnotes_and_alt_text_options_and_config(tmp_path: Path) -> None:
         [],
         "Error: narrate.toml: key 'footnotes': 'maybe' is not one of 'read', 'skip'.",
     )
+
+
+def test_callouts_and_admonitions(tmp_path: Path) -> None:
+    text = (
+        "> [!info]\n> Address: 205 E Houston St.\n\n"
+        "> [!NOTE] Worth knowing\n> Cash only.\n\n"
+        "!!! tip \"Order this\"\n    The pastrami.\n\n"
+        "!!! note\n    Indented body, not code.\n"
+    )
+    assert speech(tmp_path, text) == [
+        ["Address: 205 E Houston St."],
+        ["Worth knowing Cash only."],
+        ["Order this"],
+        ["The pastrami."],
+        ["Note"],
+        ["Indented body, not code."],
+    ]

@@ -82,10 +82,11 @@ def make_parser() -> MarkdownIt:
     ``[^1]`` is only text, which a hand-written pattern would get wrong.
     """
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.admon import admon_plugin
     from mdit_py_plugins.footnote import footnote_plugin
 
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
-    md.use(footnote_plugin)
+    md.use(footnote_plugin).use(admon_plugin)  # MkDocs' "!!! note" admonitions
     md.core.ruler.before("footnote_tail", "narrate_every_note", _keep_every_note)
     first = md.block.ruler.get_all_rules()[0]
     md.block.ruler.before(first, "narrate_deep_flat", _read_deep_flat)

@@ -18,7 +18,8 @@ source text, so the Markdown parser (and so the ear) never sees it:
 * Obsidian: ``![[embed]]`` is dropped, ``[[target|alias]]`` reads as the alias and
   ``[[folder/target#heading]]`` as "target"; a trailing run of ``#tags`` (whole
   lines of them, or the end of the last line) is not read, and a ``#tag`` inside a
-  sentence ("a vampire #film") reads as its word.
+  sentence ("a vampire #film") reads as its word. A callout's marker (``> [!info]``,
+  GitHub's ``> [!NOTE]``) is dropped; its title and text are read.
 
 A line that held nothing but dropped syntax is removed with its line break, so a
 shortcode on a line of its own does not split its paragraph in two; the spaces after
@@ -45,6 +46,7 @@ _LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.S)
 _KRAMDOWN_COMMENT = re.compile(r"\{::comment\}.*?\{:/(?:comment)?\}", re.S)
 _KRAMDOWN = re.compile(r"\{::?[^{}\n]*\}|\{:/[^{}\n]*\}")
 _HEADING_ATTRS = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{[#.][^{}\n]*\}[ \t]*$", re.M)
+_CALLOUT = re.compile(r"^([ \t]*>[ \t]*)\[![A-Za-z][\w-]*\][+-]?[ \t]*", re.M)
 _MORE = re.compile(r"<!--\s*more\s*-->", re.I)
 _EMBED = re.compile(r"!\[\[[^\[\]\n]*\]\]")
 _WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
@@ -78,7 +80,7 @@ def _drop_trailing_tags(text: str) -> str:
 
 def strip_site_syntax(text: str) -> str:
     """``text`` (Markdown source) without the site-generator syntax listed above."""
-    if not any(mark in text for mark in ("{{", "{%", "{#", "{:", "[[", "<!--", "#")):
+    if not any(mark in text for mark in ("{{", "{%", "{#", "{:", "[[", "[!", "<!--", "#")):
         return text
     raws: list[str] = []
 
@@ -90,7 +92,7 @@ def strip_site_syntax(text: str) -> str:
     for pattern in (_CODE_SHORTCODES, _SHORTCODE, _LIQUID_BLOCK, _LIQUID, _KRAMDOWN_COMMENT,
                     _KRAMDOWN, _MORE, _EMBED):  # fmt: skip
         text = pattern.sub(_GONE, text)
-    text = _HEADING_ATTRS.sub(r"\1", text)
+    text = _CALLOUT.sub(r"\1", _HEADING_ATTRS.sub(r"\1", text))
     text = _WIKILINK.sub(_wikilink, text)
     text = _GONE_LEAD.sub(r"\1", _GONE_LINE.sub("", text)).replace(_GONE, "")
     text = _INLINE_TAG.sub("", _drop_trailing_tags(text))
