@@ -49,25 +49,63 @@ _BY_LANGUAGE: dict[str, list[tuple[str, str]]] = {
 _FPS = re.compile(rf"(?<![\w.,])(?P<n>{NUMBER})[ \u00a0]?(?:fps|FPS|i/s|ips)(?!\w)")
 
 
-def _compiled(code: str) -> list[tuple[re.Pattern[str], str]]:
-    return [(re.compile(p), say) for p, say in [*_BY_LANGUAGE.get(code, []), *_COMMON]]
+def _compiled(code: str) -> tuple[re.Pattern[str], list[str]]:
+    """One pattern for the language (each abbreviation a group) and what each says."""
+    table = [*_BY_LANGUAGE.get(code, []), *_COMMON]
+    pattern = "|".join(f"(?P<a{i}>{p})" for i, (p, _) in enumerate(table))
+    return re.compile(pattern), [say for _, say in table]
 
 
 _TABLES = {code: _compiled(code) for code in ("en", "fr", "de", "es")}
+# A word one of the patterns starts with: without one, no pattern can match.
+_TRIGGERS = frozenset(
+    [
+        "vs",
+        "v",
+        "feat",
+        "ft",
+        "dir",
+        "approx",
+        "aprox",
+        "no",
+        "nº",
+        "n",
+        "núm",
+        "nr",
+        "vol",
+        "pt",
+        "réal",
+        "env",
+        "z",
+        "d",
+        "u",
+        "bzw",
+        "usw",
+        "ca",
+        "bd",
+        "p",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_]+")  # letters only: "6ft" has the word "ft"
 
 
 def say_abbreviations(text: str, w: Words) -> str:
     """``text`` with the review abbreviations said in full."""
-    if "." not in text and not any(ch.isdigit() for ch in text) and "vs" not in text:
-        return text
     names = {
         "versus": w.versus, "featuring": w.featuring, "directed_by": w.directed_by,
         "approximately": w.approximately, "number": w.number, "volume": w.volume,
         "part": w.part,
     }  # fmt: skip
-    for pattern, say in _TABLES.get(w.code, _TABLES["en"]):
-        said = say.format(**names)
-        text = pattern.sub(lambda m, said=said: _spaced(m, said), text)
+    pattern, says = _TABLES.get(w.code, _TABLES["en"])
+    if _TRIGGERS.isdisjoint(_WORD.findall(text.lower())):
+        return _say_fps(text, w)
+    text = pattern.sub(lambda m: _spaced(m, says[int(str(m.lastgroup)[1:])].format(**names)), text)
+    return _say_fps(text, w)
+
+
+def _say_fps(text: str, w: Words) -> str:
+    if "fps" not in text.lower() and "i/s" not in text and "ips" not in text:
+        return text
     return _FPS.sub(lambda m: w.per_second.format(n=number(m.group("n"), w)), text)
 
 

@@ -29,6 +29,7 @@ _URL = re.compile(
 _EMAIL = re.compile(
     r"(?:mailto:)?(?P<local>[\w+-]+(?:\.[\w+-]+)*)@(?P<domain>[\w-]+(?:\.[\w-]+)+)",
 )
+_DOTTED = re.compile(r"\w\.[a-zA-Z]")  # a dot inside a word: a site name may be there
 _TRAILING = ".,;:!?)]}'\"\u2019\u201d\u00bb"
 
 
@@ -50,7 +51,7 @@ def say_links(text: str, w: Words, links: str = "say") -> str:
             ),
             text,
         )
-    if "." not in text:
+    if "://" not in text and not _DOTTED.search(text):
         return text
 
     def url(m: re.Match[str]) -> str:

@@ -28,6 +28,7 @@ from .words import NUMBER, cardinal, number, value
 FILLED = "\u2605\u2b50\u272a\u272d\u272e\U0001f31f"  # ★ ⭐ ✪ ✭ ✮ 🌟
 EMPTY = "\u2606\u2729"  # ☆ ✩
 HALF = "\u00bd\u2be8\u2bea"  # ½ ⯨ ⯪
+_STAR_SIGNS = frozenset(FILLED + EMPTY + HALF)
 _SIGN = f"[{FILLED}{EMPTY}{HALF}]\ufe0f?"
 _STARS = re.compile(
     rf"(?<!\d)(?P<run>{_SIGN}(?:[ \u00a0]?{_SIGN})*)"
@@ -149,7 +150,10 @@ def _is_rating(text: str, m: re.Match[str], w: Words, *, context: bool, cue: boo
 def say_ratings(text: str, w: Words, *, context: bool = False, cue: bool = False) -> str:
     """``text`` with every rating in it said in words (``context``: a heading, bold, or a
     paragraph's first or last line; ``cue``: the text is known to be a rating)."""
-    text = _STARS.sub(lambda m: _say_stars(m, w, cue), text)
+    if any(ch in _STAR_SIGNS for ch in text):
+        text = _STARS.sub(lambda m: _say_stars(m, w, cue), text)
+    if "/" not in text and not any(ch in "+-\u2212\u2013" for ch in text) and not cue:
+        return text
 
     def fraction(m: re.Match[str]) -> str:
         if not _is_rating(text, m, w, context=context, cue=cue):
