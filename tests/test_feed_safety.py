@@ -325,6 +325,32 @@ def test_feed_add_refuses_to_make_a_valid_feed_invalid(
                             "item 5 has no <guid> (Apple Podcasts requires one)"]  # fmt: skip
 
 
+def test_a_second_error_of_a_kind_the_feed_already_has_is_refused(
+    show: Path, audio: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Errors are counted per kind, not compared as a set: a feed with one item without a
+    <title> must not take a second one."""
+    feed = build_feed(show, BASE, config())
+    _inject(feed, _foreign(OTHER + "x.mp3", None, title=""))
+    before = feed.read_bytes()
+    untitled_before = [e for e in errors(feed) if e.endswith("has no <title>")]
+    assert len(untitled_before) == 1
+    real = add_module.fill_item
+
+    def untitled(item, ep, explicit, ns, **kw) -> None:
+        real(item, ep, explicit, ns, **kw)
+        item.remove(item.find("title"))
+
+    monkeypatch.setattr(add_module, "fill_item", untitled)
+    zeta = episode(audio, show, "zeta.mp3", title="Zeta", date="2024-08-01")
+    with pytest.raises(FeedError) as info:
+        add_episode(feed, zeta)
+    message = str(info.value)
+    assert message.startswith(f"{feed} not written: feed check would reject it: item ")
+    assert message.endswith(" has no <title>")
+    assert feed.read_bytes() == before
+
+
 # --------------------------------------------------------------------------- base URL
 
 BAD_BASE_URLS = [
