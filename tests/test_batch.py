@@ -1299,3 +1299,23 @@ def test_bad_executor_values_are_one_line(
     assert result.exit_code == 1
     assert result.stderr == f"Error: {error}\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("suffix", [".srt", ".vtt", ".chapters.json"])
+def test_a_deleted_side_file_is_made_again(tmp_path: Path, suffix: str) -> None:
+    """An MP3 whose side file is gone is not up to date: the rerun makes the item again and
+    the side file comes back, the same as before."""
+    (tmp_path / "a.txt").write_text(review("a"), encoding="utf-8")
+    args = ("a.txt", "--engine", "tone", "--transcript", "srt,vtt", "--chapters-json",
+            "--out-dir", "out", "--cache-dir", "cache", "--report", "r.json")  # fmt: skip
+    first = narrate_batch(tmp_path, *args)
+    assert first.returncode == 0, first.stderr
+    side = tmp_path / "out" / f"a-review{suffix}"
+    made = side.read_bytes()
+    side.unlink()
+    again = narrate_batch(tmp_path, *args)
+    assert again.returncode == 0, again.stderr
+    assert report(tmp_path / "r.json")["a.txt"]["status"] == "ok"
+    assert side.read_bytes() == made
+    third = narrate_batch(tmp_path, *args)
+    assert report(tmp_path / "r.json")["a.txt"]["status"] == "up to date", third.stderr
