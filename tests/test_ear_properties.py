@@ -13,7 +13,8 @@ from narrate.ear.numerals import roman_value
 from narrate.ear.ratings import DENOMINATORS
 from narrate.ear.words import cardinal
 
-LANGUAGES = st.sampled_from([None, "en", "en-gb", "fr", "fr-ca", "de", "es", "it", "zh"])
+LANGUAGES = st.sampled_from([None, "en", "en-gb", "fr", "fr-ca", "de", "de-ch", "es", "es-mx"])
+ANY_LANGUAGE = st.sampled_from([None, "en", "fr", "de", "es", "it", "zh", "pt-br", "ja"])
 FLAGS = st.fixed_dictionaries(
     {k: st.booleans() for k in ("first", "last", "heading", "bold", "rating")}
 )
@@ -28,7 +29,7 @@ _PROSE_CHARS = st.characters(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(_PROSE_CHARS, max_size=120), LANGUAGES, FLAGS)
+@given(st.text(_PROSE_CHARS, max_size=120), ANY_LANGUAGE, FLAGS)
 def test_text_without_notations_is_returned_unchanged(text: str, language, flags) -> None:
     words = set(re.findall(r"\w+", text))
     # "vs" and "v" are abbreviations of versus even without a dot
@@ -91,7 +92,7 @@ def test_a_run_of_stars_is_said_in_words(filled, half, empty, star, gap, languag
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 12), st.integers(1, 28), st.integers(1900, 2099), LANGUAGES, FLAGS)
+@given(st.integers(1, 12), st.integers(1, 28), st.integers(1900, 2099), ANY_LANGUAGE, FLAGS)
 def test_dates_are_never_ratings(month, day, year, language, flags) -> None:
     for date in (f"{month:02d}/{day:02d}/{year}", f"{day}/{month}/{year}", f"{year}/{month}/{day}"):
         text = f"It opened on {date} in Paris."
@@ -129,3 +130,28 @@ def test_roman_numerals_after_a_title_are_cardinals(n, word) -> None:
         return  # a lone V or X after an ordinary name stays ("Malcolm X"): see numerals.py
     w = words_for("en")
     assert for_the_ear(f"{word} {numeral} is good.", "en") == f"{word} {cardinal(n, w)} is good."
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["it", "zh", "pt-br", "ja", "nl"]),
+    st.sampled_from(
+        [
+            "Voto: 4/5",
+            "★★★½",
+            "Costo $63M.",
+            "Dura 2h 13min.",
+            "Rocky IV",
+            "feat. Drake",
+            "gli anni '90",
+            "Grade: B+",
+            "60fps",
+            "2.39:1",
+            "24/7",
+        ]
+    ),
+)
+def test_a_language_without_words_keeps_its_notations(language, text) -> None:
+    """No English words in an Italian or Chinese review: its own voice reads them."""
+    assert for_the_ear(text, language) == text
+    assert for_the_ear(f"{text} https://www.example.com/x", language) == f"{text} example dot com"

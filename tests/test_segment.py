@@ -633,3 +633,20 @@ def test_property_speech_within_bound(paragraphs: list[str], bound: int) -> None
             assert words.findall(unicodedata.normalize("NFD", joined)) == words.findall(
                 unicodedata.normalize("NFD", normalized)
             )
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Kill Bill: Vol. 2 is out. Next.", ["Kill Bill: Vol. 2 is out.", "Next."]),
+        ("Song feat. Drake and ft. Jay is good.", ["Song feat. Drake and ft. Jay is good."]),
+        ("It runs approx. 3 hours. Next.", ["It runs approx. 3 hours.", "Next."]),
+        ("Dune: Pt. 2 comes. Next.", ["Dune: Pt. 2 comes.", "Next."]),
+        ("He said No. Then left.", ["He said No.", "Then left."]),
+        ("I loved part II. It is great.", ["I loved part II.", "It is great."]),
+    ],
+)
+def test_no_sentence_ends_at_an_abbreviation_the_ear_says_in_full(
+    text: str, sentences: list[str]
+) -> None:
+    assert split_sentences(text) == sentences

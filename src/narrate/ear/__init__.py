@@ -1,8 +1,9 @@
 """Text for the ear: what a critic would say where a review writes a notation.
 
 :func:`for_the_ear` turns one sentence of display text into the words to speak, in the
-document's language (en, fr, de and es have tables; other languages get the English
-words). Each notation is one module; this one only orders them:
+document's language (en, fr, de and es have tables; in any other language only links
+and e-mail are rewritten, and the voice reads the rest in its own language, rather
+than hearing English words). Each notation is one module; this one only orders them:
 
 * :mod:`.links`: bare URLs said as their site ("justwatch dot com") or left out, e-mail
   ("ann at example dot org");
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from .abbreviations import say_abbreviations
 from .durations import iso_duration_said, say_durations
-from .lang import primary, words_for
+from .lang import TABLES, primary, words_for
 from .links import LINK_MODES, say_links
 from .money import say_money
 from .numbers import say_numbers
@@ -59,6 +60,8 @@ def for_the_ear(
         raise ValueError(f"links must be one of {LINK_MODES}, not {links!r}")
     w = words_for(language)
     text = say_links(text, w, links)
+    if primary(language) not in TABLES:
+        return text  # no words for this language: its voice reads the notations itself
     context = heading or first or last or bold
     text = say_ratings(text, w, context=context, cue=rating)
     text = say_money(text, w)

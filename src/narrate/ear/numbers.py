@@ -24,6 +24,10 @@ _DECADE_WORDS = {
 }  # fmt: skip
 _SHORT_DECADE = re.compile(r"(?<![\w'\u2019])['\u2019]?(?P<d>[1-9]0|00)['\u2019]?s(?!\w)")
 _LONG_DECADE = re.compile(r"(?<![\w'\u2019])(?P<c>1[0-9]|20)(?P<d>[0-9]0)['\u2019]?s(?!\w)")
+# "1960s–1970s", "'80s-'90s": a range, said with "to" as year ranges are.
+_DECADE_RANGE = re.compile(
+    r"(?<=\d0s)[ \u00a0]?[\u2012\u2013\u2014-][ \u00a0]?(?=['\u2019]?(?:1\d|20)?\d0s(?!\w))"
+)
 _UNITS = (
     "cup|cups|teaspoon|teaspoons|tsp|tablespoon|tablespoons|tbsp|pound|pounds|lb|lbs|"
     "ounce|ounces|oz|inch|inches|mile|miles|hour|hours|kilo|kilos|kg|liter|litre|liters|"
@@ -95,5 +99,6 @@ def say_numbers(text: str, w: Words) -> str:
         return _FRACTIONS[(m.group("n"), m.group("d"))].format(a=a, unit=unit)
 
     text = _KITCHEN.sub(kitchen, text)
+    text = _DECADE_RANGE.sub(" to ", text)
     text = _LONG_DECADE.sub(lambda m: decade_said(m.group("c"), m.group("d"), w), text)
     return _SHORT_DECADE.sub(lambda m: decade_said(None, m.group("d"), w), text)
