@@ -652,6 +652,19 @@ def test_a_hanging_engine_times_out_and_the_batch_goes_on(tmp_path: Path) -> Non
     assert no_temporaries(tmp_path / "out")
 
 
+def test_the_timeout_counts_from_the_last_progress_not_the_start(tmp_path: Path) -> None:
+    """16 paragraphs of 0.25 s each (4 s in all) under --timeout 2: every clip is progress,
+    so the item is never killed (measured from its start, it was, in paragraph 2)."""
+    paragraphs = "\n\n".join(f"Slow paragraph {i} [[slow]] goes on." for i in range(16))
+    (tmp_path / "slow.txt").write_text(f"Slow Review\n\n{paragraphs}\n", encoding="utf-8")
+    run = narrate_batch(tmp_path, "slow.txt", "--engine", "tone", "--jobs", "1",
+                        "--timeout", "2", "--out-dir", "out", "--cache-dir", "cache",
+                        "--report", "r.json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    item = report(tmp_path / "r.json")["slow.txt"]
+    assert (item["status"], item["chapters"]) == ("ok", 16)
+
+
 # ------------------------------------------------------ kills and concurrency
 
 

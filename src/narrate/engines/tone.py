@@ -9,6 +9,8 @@ Test hooks (for ``narrate batch``, whose workers are separate processes):
 * a sentence containing ``[hang]`` (a review's ``[[hang]]`` after speech
   normalization) never returns: the engine sleeps forever;
 * a sentence containing ``[fail]`` raises ``ClipError``;
+* a sentence containing ``[slow]`` takes ``SLOW_SECONDS`` longer (an item that keeps
+  progressing but takes longer in all than ``batch --timeout``);
 * when the environment variable ``NARRATE_TONE_LOG`` names a file, every call
   appends its text as one line to it, so tests can count engine calls across processes.
 """
@@ -28,6 +30,8 @@ SAMPLE_RATE = 22050
 HALF_PERIOD = 25  # samples: a 441 Hz square wave
 HANG_MARKER = "[hang]"
 FAIL_MARKER = "[fail]"
+SLOW_MARKER = "[slow]"
+SLOW_SECONDS = 0.25
 LOG_ENV = "NARRATE_TONE_LOG"
 
 
@@ -66,6 +70,8 @@ class ToneEngine(Engine):
                 time.sleep(3600)
         if FAIL_MARKER in text:
             raise ClipError("tone engine: failure requested by the text")
+        if SLOW_MARKER in text:
+            time.sleep(SLOW_SECONDS)
         volume = self.settings.volume
         amplitude = int(0.5 * 32767 * volume)
         silence = b"\x00\x00"
