@@ -357,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, help="clip cache (default: a temp dir)")
     args = parser.parse_args(argv)
     posts = [p for p in load_expected(args.corpus) if args.only in p["path"]]
+    commit = subprocess.run(  # the code measured, read before the run: main moves on
+        ["git", "-C", str(args.src), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     results = []
     with tempfile.TemporaryDirectory(prefix="measure-posts-") as tmp:
         work = Path(tmp)
@@ -391,9 +394,6 @@ def main(argv: list[str] | None = None) -> int:
     for name, n in counts.items():
         print(f"{name:<20} {n}")
     if args.json:
-        commit = subprocess.run(
-            ["git", "-C", str(args.src), "rev-parse", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
         report = {
             "src": str(args.src),
             "commit": commit,
