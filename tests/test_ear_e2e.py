@@ -151,3 +151,13 @@ def test_the_recognizer_hears_the_spoken_words_in_their_chapters(tmp_path: Path)
     rows = {f["check"]: f for f in json.loads(result.output)[0]["findings"]}
     content = {k: v["status"] for k, v in rows.items() if k.startswith("content")}
     assert content == {f"content: chapter {n}": "pass" for n in range(1, 6)}
+
+
+def test_the_intro_is_read_for_the_ear_in_the_document_language() -> None:
+    settings = Settings(text=TextSettings(intro="{title}. Ma note : 4/5."))
+    doc = load_document(FRENCH, settings)
+    assert [s.speech for s in doc.segments[0].sentences] == [
+        "Louis quatorze au cinéma.",
+        "Ma note: quatre sur cinq.",
+    ]
+    assert doc.segments[0].display == "Louis XIV au cinéma. Ma note : 4/5."

@@ -89,13 +89,16 @@ def fill(template: str, values: dict[str, str | None], *, option: str, where: st
     return template.format(**{k: str(v).strip() for k, v in values.items() if v is not None})
 
 
-def _segment(text: str, title: str, kind: str, settings: Settings) -> Segment | None:
+def _segment(
+    text: str, title: str, kind: str, settings: Settings, language: str | None = None
+) -> Segment | None:
     from .segment import make_speaker, paragraph_sentences
     from .speech import load_lexicon
 
     lexicon = load_lexicon(settings.text.lexicon) if settings.text.lexicon else None
-    speak = make_speaker(lexicon, settings.voice.engine)
-    sentences = paragraph_sentences(text, settings.text.max_sentence_chars, speak)
+    # Read for the ear in the document's language, as its paragraphs are ("Rocky IV").
+    speak = make_speaker(lexicon, settings.voice.engine, language, settings.text.links)
+    sentences = paragraph_sentences(text, settings.text.max_sentence_chars, speak, language)
     if not sentences:
         return None  # nothing speakable (e.g. only punctuation): no chapter
     return Segment(index=0, title=title, display=text, sentences=tuple(sentences), kind=kind)
@@ -111,10 +114,10 @@ def add_intro_outro(doc: Document, settings: Settings) -> Document:
     first = last = None
     if intro and intro.strip():
         first = _segment(fill(intro, values, option="--intro", where=where), INTRO_TITLE,
-                         INTRO, settings)  # fmt: skip
+                         INTRO, settings, doc.language)  # fmt: skip
     if outro and outro.strip():
         last = _segment(fill(outro, values, option="--outro", where=where), OUTRO_TITLE,
-                        OUTRO, settings)  # fmt: skip
+                        OUTRO, settings, doc.language)  # fmt: skip
     segments = [s for s in (first, *doc.segments, last) if s is not None]
     return replace(
         doc, segments=tuple(replace(s, index=i) for i, s in enumerate(segments))
