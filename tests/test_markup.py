@@ -513,3 +513,21 @@ def test_callouts_and_admonitions(tmp_path: Path) -> None:
         ["Note"],
         ["Indented body, not code."],
     ]
+
+
+@pytest.mark.parametrize(
+    ("inline", "spoken"),
+    [
+        ("A <b>bold</b> and <span class='x'>spanned</span> word.", "A bold and spanned word."),
+        ("Line<br>break and<br/>another.", "Line break and another."),
+        ("Not <span hidden>hidden words</span> read.", "Not read."),
+        ("Not <span aria-hidden='true'>this</span> either.", "Not either."),
+        ("Ref<sup><a href='#fn9'>9</a></sup> gone.", "Ref gone."),
+        ("An <!-- aside --> comment.", "An comment."),
+        ("Alt <img src='a.png' alt='never'> here.", "Alt here."),
+    ],
+)
+def test_inline_html_reads_as_the_html_reader_reads_it(
+    tmp_path: Path, inline: str, spoken: str
+) -> None:
+    assert speech(tmp_path, inline + "\n") == [[spoken]]

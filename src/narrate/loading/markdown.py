@@ -111,16 +111,18 @@ def _markdown_inline(md: MarkdownIt, children: list[Token], options: ReadOptions
     """The text of an inline token: markup, footnote marks and link targets left out.
 
     Inline HTML (tags inside the paragraph) is rendered with the rest of the
-    paragraph and read by the HTML reader, so it reads as an .html file would.
+    paragraph and read by the HTML reader, so it reads as an .html file would;
+    a paragraph whose tags only format text (``<b>``, ``<span>``, ``<a>``, ``<br>``,
+    comments ...) is read directly, which reads the same at a third of the cost.
     """
     children = [c for c in children if c.type != "footnote_ref"]
-    if any(c.type == "html_inline" for c in children):
+    if any(c.type == "html_inline" and not _FORMATTING.match(c.content) for c in children):
         return html_inline_text(md.renderer.renderInline(children, md.options, {}), options)
     parts: list[str] = []
     for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif child.type in ("softbreak", "hardbreak") or _BREAK.match(child.content):
             parts.append(" ")
         elif child.type == "image" and options.alt_text and child.content.strip():
             parts.append(f" {child.content} ")
@@ -129,6 +131,14 @@ def _markdown_inline(md: MarkdownIt, children: list[Token], options: ReadOptions
 
 
 _TAG = re.compile(r"(<[^<>]*>)")
+# Inline tags that only format the text between them (or break a line, or comment);
+# a hidden or aria-hidden one goes to the HTML reader, which drops its text.
+_FORMATTING = re.compile(
+    r"<(?![^<>]*hidden)(?:/?(?:a|abbr|b|bdi|bdo|big|br|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|small"
+    r"|span|strike|strong|sub|time|tt|u|var|wbr)\b[^<>]*|!--.*?--)>\Z",
+    re.I | re.S,
+)
+_BREAK = re.compile(r"<br\b", re.I)
 _QUOTE_OPEN = re.compile(r"<blockquote\b", re.I)
 _QUOTE_CLOSE = re.compile(r"</blockquote\s*>", re.I)
 _MD_MARKS = re.compile(r"[*_`\\\[\]!]")

@@ -53,7 +53,7 @@ _WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 _TAG = r"#[^\s#\[\](){}<>,.;:!?\"']*[^\W\d_][^\s#\[\](){}<>,.;:!?\"']*"
 _TAG_LINE = re.compile(rf"^[ \t]*{_TAG}(?:[ \t]+{_TAG})*[ \t]*$")
 _TRAILING_TAGS = re.compile(rf"(?:[ \t]+{_TAG})+[ \t]*$")
-_INLINE_TAG = re.compile(r"(?<![\w&#/\\])#(?=[^\W\d_][\w/-]*)")
+_INLINE_TAG = re.compile(r"(?:(?<=\s)|^)#(?=[^\W\d_])", re.M)  # not in href="#fn1"
 _GONE_LINE = re.compile(rf"^[ \t]*{_GONE}[ \t{_GONE}]*(?:\n|\Z)", re.M)
 _GONE_LEAD = re.compile(rf"^([ \t]*)(?:{_GONE}[ \t]*)+(?=[^\s{_GONE}])", re.M)
 
