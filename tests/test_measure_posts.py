@@ -178,3 +178,14 @@ def test_an_indented_footnote_definition_mid_text_is_found():
     ]
     kinds = [h["kind"] for h in mp.markup_hits(spoken, source)]
     assert kinds == ["footnote marker", "footnote chapter mid-text"]
+
+
+def test_an_author_named_only_by_the_site_config_is_told_apart():
+    expected = dict(EXPECTED, author_from="site")
+    tags = dict(GOOD_TAGS, artist="")
+    details = mp.classify(expected, outcome(CLEAN_SPEECH, tags), SOURCE)
+    assert details["classes"] == ["metadata missing"]
+    assert details["metadata"] == {"author": {"expected": "Ann Critic", "got": "", "from": "site"}}
+    assert mp.missing_post_metadata(details) is False
+    details = mp.classify(EXPECTED, outcome(CLEAN_SPEECH, tags), SOURCE)
+    assert mp.missing_post_metadata(details) is True
