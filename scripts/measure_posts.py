@@ -216,6 +216,8 @@ class Outcome:
     tags: dict[str, str] = field(default_factory=dict)  # title, date, artist, language, voice
     segments: list[dict] = field(default_factory=list)
     speech_error: str = ""
+    # Whether `narrate plan --json` lists the same speech (None: that code has no such list).
+    plan_matches: bool | None = None
     chapters: int = 0
     duration: float = 0.0
 
@@ -300,6 +302,17 @@ def read_tags(path: Path) -> tuple[dict[str, str], int]:
     return tags, len(id3.getall("CHAP"))
 
 
+def plan_speech(post: Path, env: dict[str, str], work: Path) -> list[str] | None:
+    """The sentences ``narrate plan --json`` says the engine gets; None if it does not say."""
+    cmd = [sys.executable, "-m", "narrate", "plan", str(post), "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=work)
+    try:
+        segments = json.loads(proc.stdout)["segments"]
+        return [sentence for seg in segments for sentence in seg["speech"]]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def run_post(post: Path, src: Path, engine: str, work: Path, cache: Path) -> Outcome:
     env = dict(os.environ, PYTHONPATH=str(src), NARRATE_CACHE_DIR=str(cache))
     speech = subprocess.run(
@@ -338,6 +351,9 @@ def run_post(post: Path, src: Path, engine: str, work: Path, cache: Path) -> Out
         segments=dumped.get("segments", []),
         speech_error=dumped.get("error", ""),
     )
+    planned = plan_speech(post, env, work)
+    if planned is not None and not outcome.speech_error:
+        outcome.plan_matches = planned == [x for seg in outcome.segments for x in seg["speech"]]
     if proc.returncode == 0:
         outcome.error = ""
         outcome.tags, outcome.chapters = read_tags(out)
@@ -404,6 +420,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<20} {n}")
     post_only = sum(missing_post_metadata(r) for r in results)
     print(f"(metadata missing, not counting authors named only by the site config: {post_only})")
+    planned = [r["outcome"]["plan_matches"] for r in results]
+    if any(p is not None for p in planned):
+        print(
+            f"(narrate plan --json speech = load_document speech: {planned.count(True)} posts, "
+            f"differs: {planned.count(False)})"
+        )
     if args.json:
         report = {
             "src": str(args.src),
