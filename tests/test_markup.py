@@ -531,3 +531,16 @@ def test_inline_html_reads_as_the_html_reader_reads_it(
     tmp_path: Path, inline: str, spoken: str
 ) -> None:
     assert speech(tmp_path, inline + "\n") == [[spoken]]
+
+
+def test_an_html_post_loses_its_liquid_and_shortcodes(tmp_path: Path) -> None:
+    page = (
+        "<article><p>{% include toc.html %}</p><p>Its score {{< stars 4 >}} is high, "
+        "says {{ page.author }}.</p><p>{% raw %}Kept {{ braces }}{% endraw %}</p>"
+        "<p>A #hashtag and [[brackets]] stay as written in HTML.</p></article>"
+    )
+    assert speech(tmp_path, page, "post.html") == [
+        ["Its score is high, says."],
+        ["Kept {{ braces }}"],
+        ["A #hashtag and [brackets] stay as written in HTML."],
+    ]

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from .article import article_root, page_title
 from .blocks import PROSE_ONLY, Block, ReadOptions, clean_text, join_whitespace, take_leading_h1
 from .footnotes import is_note_mark, is_notes_section, notes_blocks
+from .markup import strip_template_syntax
 from .tables import html_table_block, is_data_table
 
 _HTML_DROP = (
@@ -249,6 +250,7 @@ def html_blocks(text: str, options: ReadOptions = PROSE_ONLY) -> tuple[str | Non
     """
     from bs4 import BeautifulSoup, Tag
 
+    text = strip_template_syntax(text)
     soup = BeautifulSoup(text, "lxml")
     title_tag = page_title(soup)
     root = article_root(soup, text)

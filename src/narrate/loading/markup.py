@@ -21,10 +21,11 @@ source text, so the Markdown parser (and so the ear) never sees it:
   sentence ("a vampire #film") reads as its word. A callout's marker (``> [!info]``,
   GitHub's ``> [!NOTE]``) is dropped; its title and text are read.
 
-A line that held nothing but dropped syntax is removed with its line break, so a
-shortcode on a line of its own does not split its paragraph in two; the spaces after
-syntax dropped at the start of a line go with it, so the text after it does not
-become an indented code block.
+An HTML source (a post written in HTML) loses its shortcodes and Liquid tags the
+same way (:func:`strip_template_syntax`). A line that held nothing but dropped
+syntax is removed with its line break, so a shortcode on a line of its own does not
+split its paragraph in two; the spaces after syntax dropped at the start of a line
+go with it, so the text after it does not become an indented code block.
 """
 
 from __future__ import annotations
@@ -82,6 +83,19 @@ def strip_site_syntax(text: str) -> str:
     """``text`` (Markdown source) without the site-generator syntax listed above."""
     if not any(mark in text for mark in ("{{", "{%", "{#", "{:", "[[", "[!", "<!--", "#")):
         return text
+    return _strip(text, markdown=True)
+
+
+def strip_template_syntax(text: str) -> str:
+    """``text`` (an HTML source, such as a Jekyll post written in HTML) without its
+    shortcodes and Liquid tags; the Markdown-only rules (kramdown, wikilinks, tags)
+    are not applied."""
+    if "{{" not in text and "{%" not in text:
+        return text
+    return _strip(text, markdown=False)
+
+
+def _strip(text: str, *, markdown: bool) -> str:
     raws: list[str] = []
 
     def keep_raw(match: re.Match[str]) -> str:
@@ -89,13 +103,17 @@ def strip_site_syntax(text: str) -> str:
         return f"{_RAW_OPEN}{len(raws) - 1}{_RAW_CLOSE}"
 
     text = _RAW.sub(keep_raw, text)
-    for pattern in (_CODE_SHORTCODES, _SHORTCODE, _LIQUID_BLOCK, _LIQUID, _KRAMDOWN_COMMENT,
-                    _KRAMDOWN, _MORE, _EMBED):  # fmt: skip
+    patterns = [_CODE_SHORTCODES, _SHORTCODE, _LIQUID_BLOCK, _LIQUID]
+    if markdown:
+        patterns += [_KRAMDOWN_COMMENT, _KRAMDOWN, _MORE, _EMBED]
+    for pattern in patterns:
         text = pattern.sub(_GONE, text)
-    text = _CALLOUT.sub(r"\1", _HEADING_ATTRS.sub(r"\1", text))
-    text = _WIKILINK.sub(_wikilink, text)
+    if markdown:
+        text = _CALLOUT.sub(r"\1", _HEADING_ATTRS.sub(r"\1", text))
+        text = _WIKILINK.sub(_wikilink, text)
     text = _GONE_LEAD.sub(r"\1", _GONE_LINE.sub("", text)).replace(_GONE, "")
-    text = _INLINE_TAG.sub("", _drop_trailing_tags(text))
+    if markdown:
+        text = _INLINE_TAG.sub("", _drop_trailing_tags(text))
     if raws:
         text = re.sub(
             f"{_RAW_OPEN}(\\d+){_RAW_CLOSE}", lambda m: raws[int(m.group(1))], text
