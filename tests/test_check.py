@@ -4,6 +4,7 @@ must be named. Broken files are made with ffmpeg and mutagen from a good one."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -322,3 +323,44 @@ def test_content_with_intro_and_outro_passes_read_check_and_check_text(tmp_path:
     assert rows.pop("_exit")["status"] == 0
     assert {k: r["status"] for k, r in rows.items()} == {
         f"content: chapter {n}": PASS for n in (1, 2, 3, 4)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def misspoken(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Narrations whose chapter 2 says paragraph 1 again before its own words, or whose
+    chapter 3 lost all but its first eight words (of forty)."""
+    folder = tmp_path_factory.mktemp("misspoken")
+    base = Settings(cache_dir=folder / "cache")
+    first, second, third = (PARAS[i] for i in PICK)
+    files = {}
+    for name, paragraphs in {
+        "again": (first, f"{first} {second}", third),
+        "cut": (first, second, " ".join(third.split()[:8]) + "."),
+    }.items():
+        review = folder / f"{name}.txt"
+        review.write_text("Pain and Glory\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+        files[name] = narrate(load_document(review, base), folder / f"{name}.mp3", base).output
+    text = folder / "good.txt"
+    text.write_text("Pain and Glory\n\n" + "\n\n".join((first, second, third)), encoding="utf-8")
+    files["text"] = text
+    return files
+
+
+def test_content_a_chapter_that_also_says_another_paragraph_does_not_pass(misspoken) -> None:
+    """Its own paragraph is all there, but so is paragraph 1: no clear margin, no pass."""
+    rows = _content(misspoken["again"], misspoken["text"])
+    chapter = rows["content: chapter 2"]
+    assert chapter["status"] == INCONCLUSIVE, chapter
+    assert chapter["detail"] == "no clear separation from the other paragraphs"
+    assert rows["content: chapter 1"]["status"] == PASS
+
+
+def test_content_a_chapter_that_lost_most_of_its_words_fails_as_missing(misspoken) -> None:
+    """Six words of forty heard, recall 0.15 (above the 0.1 of silence): not
+    "inconclusive", but missing words, and a failure."""
+    rows = _content(misspoken["cut"], misspoken["text"])
+    assert rows.pop("_exit")["status"] == 1
+    chapter = rows["content: chapter 3"]
+    assert chapter["status"] == FAIL, chapter
+    assert re.fullmatch(r"paragraph 3's words are missing \(\d words heard of \d\d\)",
+                        chapter["detail"]), chapter  # fmt: skip
