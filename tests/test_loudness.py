@@ -312,3 +312,37 @@ def test_a_short_review_is_its_own_loudness_sample(tmp_path: Path) -> None:
     result = narrate(load_document(review, settings), tmp_path / "short.mp3", settings)
     assert (result.delivery.sampled, result.delivery.encodes) == (True, 1)
     assert abs(ebur128(result.output)["I"] - -16.0) <= 0.3
+
+
+def test_tuning_holds_when_true_peaks_sit_3_db_over_the_sample_peaks() -> None:
+    """The "limiter cannot act" shortcut keeps a 3 dB margin: it compares sample peaks,
+    the limiter holds true peaks. Here 8 ms bursts at a quarter of the sample rate (each
+    sample at 45 degrees of the wave: true peaks 3.0 dB over the samples) over a quiet
+    200 Hz hum: at the gain that reaches -16 LUFS the sample peaks sit 2 dB under the
+    ceiling and the true peaks 1 dB over it. Taken for linear, the file shipped 2 LU low."""
+    from narrate.settings import LoudnessTarget
+
+    rate, n = 44100, 44100 * 8
+    t = np.arange(n)
+    burst = np.sin(np.pi / 2 * t + np.pi / 4) / np.sqrt(0.5) * ((t % 17640) < 353)
+    hum = np.sin(2 * np.pi * 200 * t / rate)
+    pcm = np.round((burst * 10 ** (-20 / 20) + hum * 10 ** (-42 / 20)) * 32767)
+    data = pcm.astype("<i2").tobytes()
+
+    def blocks():
+        return (data[i : i + 65536] for i in range(0, len(data), 65536))
+
+    source = measure_pcm(blocks(), rate, true_peak=True)
+    assert source.true_peak is not None
+    assert 2.9 <= source.true_peak - source.peak <= 3.5  # ebur128 reads 3.3 (with the hum)
+    target = LoudnessTarget("lufs", -16.0, ceiling=-1.5)
+    assert -4.5 < source.peak + (target.level - source.integrated) <= target.ceiling
+    delivered: list[bytes] = []
+
+    def encode(it) -> None:
+        delivered[:] = list(it)
+
+    done = deliver(blocks, rate, target, source, encode,
+                   lambda: measure_pcm(iter(delivered), rate, true_peak=True))  # fmt: skip
+    assert abs(done.measured.integrated - target.level) <= 0.3, done
+    assert done.measured.true_peak is not None and done.measured.true_peak <= -1.0
