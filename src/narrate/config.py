@@ -33,6 +33,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIG_NAME = "narrate.toml"
+#: A table of podcast settings that ``narrate publish`` reads from the same file.
+SHOW_TABLE = "podcast"
 CONFIG_ENV = "NARRATE_CONFIG"
 
 #: The TOML types a key may hold, by the kind of value its option takes.
@@ -148,6 +150,13 @@ def _typed(value: Any, kind: str, base: Path) -> Any:
 def load_config(path: Path, schema: Mapping[str, Key]) -> ConfigFile:
     """Read and check the config file ``path`` against ``schema`` (key -> :class:`Key`)."""
     data = read_toml(path)
+    if isinstance(data.get(SHOW_TABLE), dict):  # the show's settings: narrate publish's
+        data = {k: v for k, v in data.items() if k != SHOW_TABLE}
+    return check_config(path, data, schema)
+
+
+def check_config(path: Path, data: Mapping[str, Any], schema: Mapping[str, Key]) -> ConfigFile:
+    """Check the keys ``data`` read from ``path`` (or a table of it) against ``schema``."""
     base = path.parent
     values: dict[str, Any] = {}
     for key, value in data.items():

@@ -72,3 +72,7 @@ class ConfigError(FatalError):
 
 class FeedError(NarrateError):
     """A podcast feed cannot be built or updated."""
+
+
+class SourceError(FatalError):
+    """A source of ``narrate publish`` (a blog's feed, by URL or path) cannot be read."""

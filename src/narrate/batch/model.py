@@ -33,6 +33,9 @@ class Entry:
     error: str | None = None  # set when the entry is already known to fail
     # where each manifest option was set, for messages: {"voice": "m.toml: item 2"}
     origins: Mapping[str, str] = field(default_factory=dict)
+    # what the MP3 records as its review (TXXX NARRATE_SOURCE); "" = the source's path
+    # relative to the output folder (see names.source_id). A feed item's own URL, say.
+    identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class WorkItem:
     output_label: str = ""  # the output as the user will look for it (out dir as given)
     index: int = 0  # position in the run (sorted by source path)
     source_id: str = ""  # the review, as recorded in the MP3 (see source_id()); "" = none
+    # the folder of the output's lock file; None: LOCK_DIR inside the output folder
+    # (narrate publish keeps it out of the folder it publishes)
+    lock_dir: Path | None = None
 
     @property
     def shown_output(self) -> str:
@@ -56,6 +62,10 @@ class WorkItem:
     @property
     def lock_path(self) -> Path:
         """A short, safe lock file name for the output, whatever its name (case-blind)."""
+        if self.lock_dir is not None:  # one folder for many outputs: the path names it
+            name = str(self.output.parent) + "/" + self.output.name.casefold()
+            key = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+            return self.lock_dir / f"{key[:40]}.lock"
         key = hashlib.sha256(self.output.name.casefold().encode("utf-8")).hexdigest()
         return self.output.parent / LOCK_DIR / f"{key[:40]}.lock"
 

@@ -85,6 +85,7 @@ def plan_batch(
     out_dir: Path,
     *,
     versions: Versions | None = None,
+    lock_dir: Path | None = None,
 ) -> BatchPlan:
     """Decide, for every entry, its output and whether it must be narrated at all.
 
@@ -92,7 +93,8 @@ def plan_batch(
     whose they are), but starts no engine and writes nothing. Whatever is wrong with
     one entry fails that entry only. ``versions`` tells what the engine's adapter
     reports as its version with each item's voice, None for a voice it does not know
-    (:func:`.probe.engine_versions` in a spawn process when not given).
+    (:func:`.probe.engine_versions` in a spawn process when not given). ``lock_dir``
+    holds the outputs' lock files (default: ``LOCK_DIR`` in ``out_dir``).
     """
     from ..pipeline import check_output, output_name
 
@@ -132,7 +134,7 @@ def plan_batch(
             wanted = output_name(title)
         s = s.with_overrides(tags={"title": title})
         drafts.append(_Draft(index, e, s, title, wanted, e.options.get("output") is not None,
-                             source_id(e.source, out_dir)))  # fmt: skip
+                             e.identity or source_id(e.source, out_dir)))  # fmt: skip
 
     names = Names(out_dir)
     named: list[_Draft] = []
@@ -186,6 +188,7 @@ def plan_batch(
             output_label=str(shown_dir / d.name),
             index=d.index,
             source_id=d.source_id,
+            lock_dir=lock_dir,
         )
         done = up_to_date(item)
         if done is not None:

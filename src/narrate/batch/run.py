@@ -74,6 +74,7 @@ def run_batch(
     jobs: int | None = None,
     executor: str | Executor | None = None,
     on_progress: ProgressCallback | None = None,
+    lock_dir: Path | None = None,
 ) -> BatchResult:
     """Plan and narrate ``entries`` into ``out_dir``; return every item's result.
 
@@ -94,7 +95,7 @@ def run_batch(
         check_out_dir(out_dir)
         runner = executor if isinstance(executor, Executor) else create_executor(executor, jobs)
         with runner:
-            plan = plan_batch(entries, settings, out_dir,
+            plan = plan_batch(entries, settings, out_dir, lock_dir=lock_dir,
                               versions=lambda v: engine_versions(v, runner.call))  # fmt: skip
             results.extend(plan.settled)
             _run_plan(plan, entries, runner, out_dir, started, results, on_progress)

@@ -14,6 +14,7 @@ from . import (  # noqa: F401 - registers the commands
     feed,
     inspect,
     profiles,
+    publish,
     read,
     voices,
 )

@@ -30,9 +30,11 @@ CONFIGURED: tuple[tuple[str, ...], ...] = (
     ("plan",),
     ("feed", "build"),
     ("feed", "add"),
+    ("publish",),
 )
 #: Options that name one run's input or output: never taken from the file or environment.
-PER_RUN = frozenset({"output", "title", "as_json", "config_path", "feed_path", "help"})
+PER_RUN = frozenset({"output", "title", "as_json", "config_path", "feed_path", "help",
+                     "out", "since", "limit"})  # fmt: skip
 #: Options whose value is a comma-separated list (a TOML list is welcome too).
 LISTS = frozenset({"transcripts"})
 ENV_PREFIX = "NARRATE_"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from ..errors import FeedError, InputError
 from ..files import IMAGE_MAX_BYTES, TooLarge, read_capped, too_large_message
 from ..tags import guid_for_name
 from .config import ChannelConfig, default_podcast_guid
-from .episode import Episode, mp3_files, read_episode, url_guid
+from .episode import Episode, PostInfo, mp3_files, read_episode, url_guid
 from .items import ai_content, author_person, fill_item
 from .page import write_page
 from .publish import feed_lock, write_checked
@@ -59,14 +61,22 @@ FEED_SUFFIXES = (".xml", ".rss")
 
 
 def build_feed(
-    folder: Path, base_url: str, config: ChannelConfig, *, output: Path | None = None
+    folder: Path,
+    base_url: str,
+    config: ChannelConfig,
+    *,
+    output: Path | None = None,
+    posts: Mapping[str, PostInfo] | None = None,
 ) -> Path:
     """Write a feed of every MP3 in ``folder`` to ``folder/feed.xml`` (or ``output``).
 
     MP3s that are damaged or whose tags cannot be read are skipped with a warning; an MP3
     whose GUID another one already has (a copy) is published under a GUID of its own, with
-    a warning. The feed is checked before it is written and never written when the check
-    finds an error. Returns the feed path.
+    a warning. ``posts`` gives, by MP3 file name, what the post it was narrated from says
+    (its date and link; its episode then also shows the show's cover when it has none).
+    The feed is checked before it is written and never written when the check finds an
+    error; a feed (and page) that would differ from the file there only in its
+    ``lastBuildDate`` is not written again. Returns the feed path.
     """
     base = validate_base_url(base_url)
     folder = Path(folder)
@@ -76,11 +86,12 @@ def build_feed(
     if target.suffix.lower() not in FEED_SUFFIXES:  # never an episode, a side file, the config
         raise FeedError(f"{target}: the feed file name must end in .xml or .rss")
 
-    episodes = _distinct(_read_all(folder, base))
-    episodes.sort(key=lambda e: e.order_key, reverse=True)
-
     explicit = "true" if config.explicit else "false"
     image_url = _channel_image_url(config, folder, base)
+    episodes = _distinct(_read_all(folder, base))
+    if posts:
+        episodes = [_from_post(ep, posts.get(ep.name), image_url) for ep in episodes]
+    episodes.sort(key=lambda e: e.order_key, reverse=True)
     itunes = f"{{{ITUNES_NS}}}"
     podcast = f"{{{PODCAST_NS}}}"
 
@@ -132,11 +143,40 @@ def build_feed(
         fill_item(sub(channel, "item"), ep, explicit, NSMAP, language=config.language)
 
     data = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    ratings = {ep.url: ep.rating for ep in episodes}
     with feed_lock(target):
+        if _same_but_build_date(target, data):
+            logger.info("%s is up to date (%d episode(s))", target, len(episodes))
+            write_page(target, rss, folder, ratings)  # written only when it differs
+            return target
         write_checked(target, data, folder=folder)
-        write_page(target, rss, folder)
+        write_page(target, rss, folder, ratings)
     logger.info("wrote %s with %d episode(s)", target, len(episodes))
     return target
+
+
+_BUILD_DATE = re.compile(rb"<lastBuildDate>[^<]*</lastBuildDate>")
+
+
+def _same_but_build_date(target: Path, data: bytes) -> bool:
+    """Whether the feed at ``target`` already says ``data``, all but its lastBuildDate."""
+    try:
+        current = target.read_bytes()
+    except OSError:
+        return False
+    return _BUILD_DATE.sub(b"", current) == _BUILD_DATE.sub(b"", data)
+
+
+def _from_post(ep: Episode, post: PostInfo | None, image_url: str) -> Episode:
+    """An episode dated and linked by its post, with the show's cover when it has none."""
+    if post is None:
+        return ep
+    return replace(
+        ep,
+        published=post.published or ep.published,
+        link=post.link or ep.link,
+        image_url=ep.image_url or image_url,
+    )
 
 
 def _read_all(folder: Path, base: str) -> list[Episode]:

@@ -81,6 +81,8 @@ _OPTIONAL_STR_KEYS = ("subcategory", "type", "copyright", "podcast_guid", "mediu
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
 _BOOL_KEYS = ("explicit", "locked")
 _ALL_KEYS = _REQUIRED_KEYS + _OPTIONAL_STR_KEYS + _BOOL_KEYS
+#: Every key of a channel config (a show file's other keys are narration options).
+CHANNEL_KEYS = frozenset(_ALL_KEYS)
 
 
 def _toml_type(value: Any) -> str:
@@ -120,6 +122,11 @@ def load_channel_config(path: Path) -> ChannelConfig:
     except tomllib.TOMLDecodeError as exc:
         msg = " ".join(str(exc).split())
         raise ConfigError(f"{path}: invalid TOML: {msg}") from exc
+    return channel_config(path, data)
+
+
+def channel_config(path: Path, data: dict[str, Any]) -> ChannelConfig:
+    """Validate the channel keys ``data`` read from ``path`` (see :func:`load_channel_config`)."""
 
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{path}: key '{key}' {problem}")

@@ -29,23 +29,12 @@ PUBLISH_HOUR_UTC = 12
 #: TXXX frames that may hold a post's rating, as written (the first one found wins).
 RATING_FRAMES = ("NARRATE_RATING", "RATING")
 
-# ISO 639-2 (the MP3's TLAN) to the ISO 639-1 code a feed's language attributes take.
-_ISO639_1 = {
-    "ara": "ar", "ces": "cs", "cze": "cs", "chi": "zh", "zho": "zh", "dan": "da", "deu": "de",
-    "ger": "de", "ell": "el", "gre": "el", "eng": "en", "spa": "es", "fin": "fi", "fra": "fr",
-    "fre": "fr", "heb": "he", "hin": "hi", "hun": "hu", "ita": "it", "jpn": "ja", "kor": "ko",
-    "nld": "nl", "dut": "nl", "nor": "no", "nob": "nb", "pol": "pl", "por": "pt", "ron": "ro",
-    "rum": "ro", "rus": "ru", "swe": "sv", "tur": "tr", "ukr": "uk", "fas": "fa", "per": "fa",
-    "cat": "ca", "vie": "vi", "ind": "id", "tha": "th",
-}  # fmt: skip
-
-
 def feed_language(tlan: str | None) -> str | None:
-    """The ISO 639-1 code of an ID3 ``TLAN`` value (``"eng"`` -> ``"en"``), if known."""
-    code = (tlan or "").strip().lower()
-    if len(code) == 2 and code.isalpha():
-        return code
-    return _ISO639_1.get(code)
+    """The BCP 47 tag of an ID3 ``TLAN`` value (``"eng"`` -> ``"en"``), if it is one."""
+    from ..segment.language import normalize_tag
+
+    code = (tlan or "").strip()
+    return normalize_tag(code) if code else None
 
 
 def publish_time(date: str | None, mp3: Path) -> _dt.datetime:
@@ -141,6 +130,14 @@ class Episode:
     @property
     def order_key(self) -> tuple[_dt.datetime, str]:
         return (self.published, self.name)
+
+
+@dataclass(frozen=True)
+class PostInfo:
+    """What the post an episode was narrated from says of it, for the feed."""
+
+    published: _dt.datetime | None = None
+    link: str | None = None
 
 
 _COVER_SUFFIX = {"image/jpeg": ".jpg", "image/jpg": ".jpg", "image/png": ".png"}

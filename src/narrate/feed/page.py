@@ -14,6 +14,7 @@ import base64
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -163,7 +164,12 @@ def _data_url(text: str, mime: str) -> str:
     return f"data:{mime};base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def _episodes(channel: etree._Element, folder: Path, base: str | None) -> list[PageEpisode]:
+def _episodes(
+    channel: etree._Element,
+    folder: Path,
+    base: str | None,
+    ratings: Mapping[str, str | None] | None = None,
+) -> list[PageEpisode]:
     out: list[tuple[float, int, PageEpisode]] = []
     for n, item in enumerate(channel.findall("item")):
         title = " ".join((item.findtext("title") or "").split()) or "Untitled episode"
@@ -203,7 +209,9 @@ def _episodes(channel: etree._Element, folder: Path, base: str | None) -> list[P
             vtt_url=vtt_url,
             chapters=tuple(chapters),
             transcript=transcript,
-            rating=_rating(folder, audio, base),
+            rating=(
+                ratings.get(audio or "") if ratings is not None else _rating(folder, audio, base)
+            ),
             vtt_link=vtt_link,
         )
         out.append((when.timestamp() if when else float("-inf"), n, ep))
@@ -286,8 +294,16 @@ def _csp() -> str:
     )
 
 
-def render_page(feed_path: Path, root: etree._Element, folder: Path | None = None) -> str:
-    """The HTML of the show page of the parsed feed ``root`` (published as ``feed_path``)."""
+def render_page(
+    feed_path: Path,
+    root: etree._Element,
+    folder: Path | None = None,
+    ratings: Mapping[str, str | None] | None = None,
+) -> str:
+    """The HTML of the show page of the parsed feed ``root`` (published as ``feed_path``).
+
+    ``ratings`` gives each episode's rating by enclosure URL, when the caller has read
+    them; else they are read from the MP3s beside the feed."""
     channel = root.find("channel")
     folder = Path(folder) if folder is not None else Path(feed_path).parent
     try:
@@ -322,13 +338,18 @@ def render_page(feed_path: Path, root: etree._Element, folder: Path | None = Non
     intro.append(E.P(E.A("Subscribe with the RSS feed", href=Path(feed_path).name)))
     header.append(intro)
     main = E.E.main(**{"aria-label": "Episodes"})
-    for n, ep in enumerate(_episodes(channel, folder, base), start=1):
+    for n, ep in enumerate(_episodes(channel, folder, base, ratings), start=1):
         main.append(_article(n, ep, language))
     page = E.HTML(head, E.BODY(header, main, E.E.script(SCRIPT)), lang=language)
     return "<!DOCTYPE html>\n" + html.tostring(page, encoding="unicode") + "\n"
 
 
-def write_page(feed_path: Path, root: etree._Element, folder: Path | None = None) -> Path | None:
+def write_page(
+    feed_path: Path,
+    root: etree._Element,
+    folder: Path | None = None,
+    ratings: Mapping[str, str | None] | None = None,
+) -> Path | None:
     """Write ``index.html`` beside the feed; leave a hand-written one alone (warning)."""
     target = Path(feed_path).with_name(PAGE_NAME)
     if target.exists():
@@ -339,6 +360,12 @@ def write_page(feed_path: Path, root: etree._Element, folder: Path | None = None
         if not ours:
             logger.warning("%s was not written by narrate: the show page is not updated", target)
             return None
-    write_text_atomic(target, render_page(feed_path, root, folder))
-    logger.info("wrote the show page %s", target)
+    text = render_page(feed_path, root, folder, ratings)
+    try:
+        same = target.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        same = False
+    if not same:  # an unchanged page keeps its file (and its time: nothing to upload)
+        write_text_atomic(target, text)
+        logger.info("wrote the show page %s", target)
     return target

@@ -138,8 +138,8 @@ def read_tags(mp3: Path) -> EpisodeTags:
     )
 
 
-def read_source(mp3: Path) -> str | None:
-    """The review ``mp3`` says it was made from (its TXXX), reading nothing else.
+def read_txxx(mp3: Path) -> dict[str, str]:
+    """The TXXX frames of ``mp3`` by description, reading nothing else.
 
     Quick, for looking over a folder of MP3s: the other frames stay unparsed and the
     audio unread (a whole ``read_tags`` is most of a no-op batch rerun, profiled).
@@ -148,10 +148,15 @@ def read_source(mp3: Path) -> str | None:
     try:
         tags = ID3(mp3, known_frames={"TXXX": TXXX})
     except ID3NoHeaderError:
-        return None
+        return {}
     except (MutagenError, OSError) as exc:
         raise InputError(f"{mp3}: cannot read its tags ({exc})") from exc
-    return _txxx(tags).get(TXXX_SOURCE) or None
+    return _txxx(tags)
+
+
+def read_source(mp3: Path) -> str | None:
+    """The review ``mp3`` says it was made from (its TXXX), reading nothing else."""
+    return read_txxx(mp3).get(TXXX_SOURCE) or None
 
 
 def tags_as_dict(t: EpisodeTags) -> dict[str, Any]:
