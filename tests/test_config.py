@@ -56,7 +56,7 @@ def test_built_in_without_file_or_environment(home: Path) -> None:
     assert rows["rate"]["source"] == "built-in"
     assert rows["pause"]["value"] == 0.8
     assert rows["author"]["value"] is None
-    assert rows["rate"]["commands"] == ["read", "batch", "plan"]
+    assert rows["rate"]["commands"] == ["read", "batch", "plan", "publish"]
     assert rows["out-dir"]["commands"] == ["batch"]
 
 
