@@ -34,6 +34,10 @@ def _unit(n: int, forms: tuple[str, str], w: Words, *, attributive: bool = False
     return f"{cardinal(n, w, fem=fem, masc=not fem)} {one if n == 1 else many}"
 
 
+# "à 20h30", "vers 8h15": a time of day, said "vingt heures trente".
+_AT = re.compile(
+    r"(?<!\w)(?:à|vers|dès|jusqu'à|at|um|ab|bis|a las|hacia|desde las)[ \u00a0]+\Z", re.IGNORECASE
+)
 _ATTRIBUTIVE = re.compile(r"(?<!\w)(?:a|an|A|An)[ \u00a0]+\Z")
 _NOUN = re.compile(r"[ \u00a0]+[a-z]")
 
@@ -84,6 +88,11 @@ def say_durations(text: str, w: Words) -> str:
         minutes = int(m.group("m") or 0)
         if minutes > 59 or (m.group("m") is None and len(m.group("hu")) > 4):
             return m.group(0)  # "3 hours" alone: the engine reads it
+        if minutes and _AT.search(m.string[: m.start()]):
+            hours = _unit(int(m.group("h")), w.hours, w)
+            if w.code == "en":  # at 8h15: eight fifteen
+                hours = cardinal(int(m.group("h")), w)
+            return f"{hours} {cardinal(minutes, w)}"
         return duration_said(int(m.group("h")), minutes, w, attributive=attributive(m))
 
     text = _HM.sub(hm, text)

@@ -146,7 +146,7 @@ FEMALE = frozenset(
 )
 _TOKEN = re.compile(
     r"(?P<prev>(?<!\w)[\w.]+)(?P<gap>[ \u00a0]+)(?P<r>[IVXLCDM]+)(?P<er>er|re)?"
-    r"(?P<dot>\.)?(?![\w'\u2019-])"
+    r"(?P<dot>\.)?(?P<poss>['\u2019]s)?(?![\w'\u2019-])"
 )
 
 
@@ -190,6 +190,7 @@ def say_numerals(text: str, w: Words) -> str:
             return m.group(0)
         key = prev.lower()
         dot = m.group("dot") or ""
+        dot += m.group("poss") or ""  # Elizabeth II's reign: the Second's
         head = prev + m.group("gap")
         if m.group("er"):  # François Ier, Isabelle Ire: French "premier"
             if n != 1 or key not in REGNAL:
