@@ -399,10 +399,11 @@ def test_voices_tone(run) -> None:
     result = run("voices", "--engine", "tone", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == [
-        {"id": "tone", "name": "Square tone", "languages": ["zxx"], "gender": None}
+        {"id": "tone", "name": "Square tone", "languages": ["zxx"], "gender": None},
+        {"id": "tone-low", "name": "Low square tone", "languages": ["zxx"], "gender": None},
     ]
     text = run("voices", "--engine", "tone")
-    assert text.stdout == "tone\tSquare tone\tzxx\t\n"
+    assert text.stdout == "tone\tSquare tone\tzxx\t\ntone-low\tLow square tone\tzxx\t\n"
 
 
 # ---------------------------------------------------------------------------- cache

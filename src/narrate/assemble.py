@@ -10,12 +10,12 @@ The stream reads one clip at a time from disk: memory stays flat whatever the le
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .clips import Clip
-from .model import ChapterTiming, Cue, Document, Timeline
+from .model import ChapterTiming, Cue, Document, Sentence, Timeline
 from .settings import AudioSettings
 
 SILENCE_BLOCK_FRAMES = 8192
@@ -65,14 +65,22 @@ def arrange(clips: Sequence[Sequence[Clip]], audio: AudioSettings, rate: int) ->
     return list(lay_out(placed, audio, rate))
 
 
-def timeline(doc: Document, pieces: Sequence[Piece], rate: int) -> Timeline:
+def timeline(
+    doc: Document,
+    pieces: Sequence[Piece],
+    rate: int,
+    speaker: Callable[[Sentence], str | None] | None = None,
+) -> Timeline:
     """Chapters and cues of ``doc`` laid out as ``pieces`` are (rate: frames a second).
 
     Cues sit exactly on each sentence's audio. Chapters are contiguous
     (``Timeline.contiguous``): the first starts at 0 (the room tone before it is part
     of it), every later chapter starts exactly where its first sentence starts, each
     ends where the next starts (the pause after a paragraph belongs to that
-    paragraph), and the last ends at the end of the audio.
+    paragraph), and the last ends at the end of the audio. A sentence with no display
+    text of its own (a piece cut off for another voice) extends the cue before it.
+    ``speaker`` names who speaks
+    each sentence (the cues' ``speaker``), when the transcript is to say it.
     """
     pos = 0
     spans: dict[int, list[tuple[int, int, int]]] = {}
@@ -85,10 +93,15 @@ def timeline(doc: Document, pieces: Sequence[Piece], rate: int) -> Timeline:
     spoken = []
     for seg in doc.segments:
         section += seg.heading is not None and seg.index > 0
-        cues = tuple(
-            Cue(start / rate, end / rate, seg.sentences[s].display)
-            for s, start, end in spans.get(seg.index, [])
-        )
+        cue_list: list[Cue] = []
+        for s, start, end in spans.get(seg.index, []):
+            sentence = seg.sentences[s]
+            if not sentence.display and cue_list:  # a piece of the sentence before it
+                cue_list[-1] = replace(cue_list[-1], end=end / rate)
+                continue
+            cue_list.append(Cue(start / rate, end / rate, sentence.display,
+                                speaker(sentence) if speaker else None))  # fmt: skip
+        cues = tuple(cue_list)
         if cues:
             where = section if headed else None
             spoken.append(ChapterTiming(seg.index, seg.title, 0.0, 0.0, cues, where))

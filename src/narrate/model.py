@@ -64,6 +64,8 @@ class Cue:
     start: float
     end: float
     text: str
+    # Who speaks it, for a WebVTT voice span (<v Narrator>, <v Quote>); None: no span.
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from slugify import slugify
 from . import __version__
 from .assemble import Piece, lay_out, loudness_sample, pcm_stream, planned_timeline, timeline
 from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
+from .casting import Cast, cast_voices
 from .clips import Clip, ClipStore, render_clip
 from .delivery import Delivery, deliver
 from .encode import encode_mp3, expected_samples, ffmpeg_path
@@ -103,12 +104,16 @@ def render_clips(
     store: ClipStore,
     settings: Settings,
     on_clip: ClipCallback | None = None,
+    cast: Cast | None = None,
 ) -> Iterator[tuple[int, int, Clip]]:
-    """Yield (paragraph, sentence, clip) for every sentence, in order, as each is ready."""
+    """Yield (paragraph, sentence, clip) for every sentence, in order, as each is ready;
+    each sentence in its voice (``cast``: the engine's current voice reads them all)."""
     total = sum(len(s.sentences) for s in doc.segments)
     done = 0
     for seg in doc.segments:
         for s, sentence in enumerate(seg.sentences):
+            if cast is not None:
+                engine.use_voice(cast.voice_of(sentence))  # a no-op when it is the same
             clip = render_clip(engine, sentence.speech, store, settings.audio, paragraph=seg.index)
             done += 1
             if on_clip:
@@ -138,7 +143,7 @@ def tag_data(
         cover=t.cover,
         encoder=f"narrate {__version__} (ffmpeg/LAME)",
         engine=f"{engine.name} {engine.version()}" if engine else None,
-        voice=engine.voice_label() if engine else None,
+        voice=engine.voice_label() if engine else None,  # the narrator's: see narrate()
         guid=guid_for_name(output.name),
         language=id3_language(doc.language),
         chapters=chapters_from_timeline(tl),
@@ -183,8 +188,11 @@ def narrate(
     engine.timeout = settings.timeout
     pieces: list[Piece] = []
     try:
-        engine.use_voice(narrator_voice(engine, doc, settings))  # before any synthesis
-        clips = render_clips(doc, engine, store, settings, on_clip)
+        doc, cast = cast_voices(engine, doc, settings)  # before any synthesis
+        if not any(seg.sentences for seg in doc.segments):
+            raise InputError(f"{doc.source or doc.title}: nothing left to narrate: no voice "
+                             f"of {engine.name} reads its script")  # fmt: skip
+        clips = render_clips(doc, engine, store, settings, on_clip, cast)
         first = next(clips)  # its rate is the stream's: all clips of one engine agree
         rate = first[2].sample_rate
 
@@ -196,7 +204,8 @@ def narrate(
         with atomic_path(output) as tmp:
             delivery = encode_at_level(stream(), pieces, rate, tmp, settings.audio, output.name,
                                        expected_length(doc, settings, rate))  # fmt: skip
-            tl = timeline(doc, pieces, rate)
+            tl = timeline(doc, pieces, rate, cast.speaker_of if cast.quotes_apart else None)
+            engine.use_voice(cast.narrator)  # the tags name the narrator's voice
             tags = tag_data(
                 doc, output, settings, tl, engine, fingerprint=fingerprint, source=source
             )
@@ -230,17 +239,6 @@ def narrate(
         side_files=side,
         delivery=delivery,
     )
-
-
-def narrator_voice(engine: Engine, doc: Document, settings: Settings) -> str | None:
-    """The voice that reads ``doc``: ``--voice``, else the engine's voice for the
-    document's language (the adapter refuses a language it has no voice for), else the
-    engine's default (None)."""
-    if settings.voice.voice is not None:
-        return settings.voice.voice
-    if doc.language is None:
-        return None
-    return engine.voice_for_language(doc.language)
 
 
 def check_tag_room(doc: Document, output: Path, settings: Settings, cover_bytes: int) -> None:

@@ -19,6 +19,7 @@ class VoiceSettings:
     rate: int = 175  # words per minute (espeak-ng's own default)
     volume: float = 1.0  # 0.0 .. 1.0
     speaker: int | None = None  # a multi-speaker voice's speaker (Piper)
+    quote_voice: str | None = None  # --quote-voice: a voice id or name, "auto", None = off
 
 
 @dataclass(frozen=True)

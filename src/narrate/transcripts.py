@@ -55,7 +55,11 @@ def _one_line(text: str) -> str:
 
 def _checked(cues: Sequence[Cue]) -> list[tuple[int, int, str]]:
     """Round, validate and flatten cues; cues with no text are dropped."""
-    out: list[tuple[int, int, str]] = []
+    return [(s, e, text) for s, e, text, _ in _checked_speakers(cues)]
+
+
+def _checked_speakers(cues: Sequence[Cue]) -> list[tuple[int, int, str, str | None]]:
+    out: list[tuple[int, int, str, str | None]] = []
     last_start = 0
     for cue in cues:
         start, end = ms(cue.start), ms(cue.end)
@@ -66,7 +70,7 @@ def _checked(cues: Sequence[Cue]) -> list[tuple[int, int, str]]:
         last_start = start
         text = _one_line(cue.text)
         if text:
-            out.append((start, end, text))
+            out.append((start, end, text, cue.speaker))
     return out
 
 
@@ -85,12 +89,14 @@ def _vtt_escape(text: str) -> str:
 
 
 def to_vtt(cues: Sequence[Cue]) -> str:
-    """WebVTT: ``WEBVTT`` header, numbered cues, ``HH:MM:SS.mmm`` times, escaped text."""
+    """WebVTT: ``WEBVTT`` header, numbered cues, ``HH:MM:SS.mmm`` times, escaped text;
+    a cue with a speaker is one voice span, ``<v Quote>text``."""
     blocks = ["WEBVTT\n"]
-    for n, (s, e, text) in enumerate(_checked(cues), start=1):
+    for n, (s, e, text, speaker) in enumerate(_checked_speakers(cues), start=1):
+        voice = f"<v {_vtt_escape(speaker)}>" if speaker else ""
         blocks.append(
             f"{n}\n{format_timestamp(s / 1000, '.')} --> {format_timestamp(e / 1000, '.')}\n"
-            f"{_vtt_escape(text)}\n"
+            f"{voice}{_vtt_escape(text)}\n"
         )
     return "\n".join(blocks)
 

@@ -73,6 +73,19 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return tag
 
 
+def _quote_voice(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A voice name or id, ``auto``, or a Piper ``.onnx`` path: checked for shape here and
+    against the engine's voices before any synthesis."""
+    if value is None:
+        return None
+    if not value.strip() or len(value) > 300 or any(not ch.isprintable() for ch in value):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise click.BadParameter(
+            f"{shown!r} is not a voice (give a voice name or id from narrate voices, or auto)"
+        )
+    return value.strip()
+
+
 NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--profile", type=click.Choice(list(PROFILES)), default=DEFAULT_PROFILE,
                  show_default=True,
@@ -82,6 +95,9 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                  show_default=True, help="Text-to-speech engine."),
     click.option("--voice", help="Voice id or name (see: narrate voices); piper: a name "
                                  "or the path of an .onnx voice."),
+    click.option("--quote-voice", callback=_quote_voice, metavar="VOICE",
+                 help="Read block quotes in this second voice of the same engine; auto: a "
+                      "contrasting voice of the review's language [default: off]."),
     click.option("--language", callback=_language, metavar="TAG",
                  help="The review's language, e.g. fr or de-DE: picks the voice, the sentence "
                       "rules and the ID3 language [default: the post's own, else its file "
@@ -169,7 +185,8 @@ def settings_from_options(kw: dict[str, Any]) -> Settings:
     p = kw.pop
     return Settings(
         voice=VoiceSettings(engine=p("engine"), voice=p("voice"), rate=p("rate"),
-                            volume=p("volume"), speaker=p("speaker")),
+                            volume=p("volume"), speaker=p("speaker"),
+                            quote_voice=p("quote_voice")),
         text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
                           max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars"),
                           intro=p("intro"), outro=p("outro"), footnotes=p("footnotes"),

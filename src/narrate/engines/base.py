@@ -250,6 +250,26 @@ class Engine(ABC):
         """
         return self.settings.voice
 
+    def voice_for_script(self, script: str, sample: str = "") -> str | None:
+        """The voice that reads a span of ``script`` (``script_of`` names; ``sample`` is
+        the span's text), or None when this engine has none."""
+        return None
+
+    def quote_voice(self, narrator: str | None) -> str:
+        """``--quote-voice auto``: a voice of the narrator's language that sounds unlike
+        it. This default takes another listed voice of the same language."""
+        current = self.find_voice(narrator) if narrator else self.current_voice()
+        languages = current.languages if current is not None else ()
+        for v in self.voices():
+            if current is not None and v.id == current.id:
+                continue
+            if not languages or any(language_match(v, voice_language(c)) for c in languages):
+                return v.id
+        raise UnknownVoiceError(
+            f"--quote-voice auto: the {self.name} engine has no second voice for "
+            f"{', '.join(languages) or 'this language'}; name one with --quote-voice VOICE"
+        )
+
     def use_voice(self, voice: str | None) -> None:
         """Speak the next synthesize() calls with ``voice`` (an id or name of
         ``voices()``; None: the engine's default). Unknown: ``UnknownVoiceError``."""

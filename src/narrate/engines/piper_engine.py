@@ -47,6 +47,7 @@ from .base import (
     best_voice,
     scripts_for_language,
     unknown_voice,
+    voice_language,
 )
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,34 @@ class PiperEngine(Engine):
                 f"it), or use --engine pyttsx3"
             )
         return self.settings.voice if found.id == current.id else found.id
+
+    def find_voice(self, wanted: str) -> Voice:
+        """An installed voice by name, or the path of an ``.onnx`` voice (its id: the path)."""
+        if wanted.endswith(".onnx") or os.sep in wanted:
+            return replace(resolve_voice(wanted).as_voice(), id=wanted)
+        return super().find_voice(wanted)
+
+    def voice_for_script(self, script: str, sample: str = "") -> str | None:
+        """An installed voice whose language reads ``script``, else None."""
+        current = self._file.name
+        for v in self.voices():
+            if v.id != current and v.languages and script in scripts_for_language(v.languages[0]):
+                return v.id
+        return None
+
+    def quote_voice(self, narrator: str | None) -> str:
+        """Another installed voice of the narrator's language; with none, the error says
+        how to name one."""
+        language = self._file.language
+        for v in self.voices():
+            if v.id != self._file.name and v.languages and voice_language(
+                v.languages[0]
+            ).split("-")[0] == voice_language(language).split("-")[0]:
+                return v.id
+        raise UnknownVoiceError(
+            f"--quote-voice auto: no second installed Piper voice speaks {language or 'the'} "
+            f"language of {self._file.name}; name one with --quote-voice PATH.onnx"
+        )
 
     def use_voice(self, voice: str | None) -> None:
         if voice != self.settings.voice:

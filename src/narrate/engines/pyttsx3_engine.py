@@ -55,7 +55,16 @@ from typing import Any
 
 from ..errors import ClipError, DependencyError, EngineError
 from ..settings import VoiceSettings
-from .base import AudioChunk, Engine, Voice, best_voice, scripts_for_language
+from .base import (
+    LANGUAGE_SCRIPTS,
+    AudioChunk,
+    Engine,
+    Voice,
+    best_voice,
+    scripts_for_language,
+    unknown_voice,
+    voice_language,
+)
 from .espeak_fresh import FreshEspeak, loaded_library
 from .pyttsx3_driver import (
     StdoutToLog,
@@ -136,6 +145,10 @@ def _fresh_espeak(folder: Path) -> FreshEspeak | None:
         return None
 
 
+# --quote-voice auto: the first of these espeak-ng variants that is installed.
+QUOTE_VARIANTS = ("f3", "f2", "f4", "f1", "m3")
+
+
 def _driver_name() -> str | None:
     return "espeak" if sys.platform.startswith("linux") else None
 
@@ -173,6 +186,7 @@ class Pyttsx3Engine(Engine):
         self._completed = False
         self._words: list[int] = []
         self._scripts_by_voice: dict[str | None, frozenset[str] | None] = {}
+        self._variants: list[Voice] | None = None
         self._tokens = [
             self._tts.connect("finished-utterance", self._on_finished),
             self._tts.connect("started-word", self._on_word),
@@ -233,8 +247,63 @@ class Pyttsx3Engine(Engine):
     def _resolve_voice(self, wanted: str | None) -> str | None:
         return self.find_voice(wanted).id if wanted else None
 
+    def variants(self) -> list[Voice]:
+        """espeak-ng's voice variants ("f3", "m2", "klatt"): any voice id + "+" + one of
+        these is that voice with the variant's pitch and timbre ("gmw/en+f3")."""
+        if not self._is_espeak:
+            return []
+        if self._variants is None:
+            spec = _espeak_lib().VOICE()
+            spec.languages = b"variant"
+            self._variants = [
+                Voice(id=v.identifier.decode().split("/")[-1], name=v.name.decode(),
+                      gender={1: "Male", 2: "Female"}.get(v.gender))
+                for v in _espeak_lib().ListVoices(spec) or []
+            ]  # fmt: skip
+        return self._variants
+
+    def find_voice(self, wanted: str) -> Voice:
+        """A voice by id or name, or ``VOICE+VARIANT`` (an espeak-ng variant of it)."""
+        base, plus, variant = wanted.partition("+")
+        if not plus or not self._is_espeak:
+            return super().find_voice(wanted)
+        voice = super().find_voice(base)
+        found = next((v for v in self.variants() if v.id == variant), None)
+        if found is None:
+            raise unknown_voice(self.name, wanted, "; variants: espeak-ng --voices=variant")
+        return replace(voice, id=f"{voice.id}+{found.id}",
+                       name=f"{voice.name}, {found.name}", gender=found.gender)  # fmt: skip
+
     def current_voice(self) -> Voice | None:
-        return next((v for v in self.voices() if v.id == self._voice_id), None)
+        return next((v for v in self.voices() if v.id == self._voice_id), None) or (
+            self.find_voice(self._voice_id) if self._voice_id else None
+        )
+
+    def quote_voice(self, narrator: str | None) -> str:
+        """A contrasting espeak-ng variant of the narrator's voice: a woman's voice
+        ("+f3") for espeak-ng's voices, which are all men's."""
+        base = (self._resolve_voice(narrator) or Pyttsx3Engine._default_voice or "").split("+")[0]
+        installed = {v.id for v in self.variants()}
+        for variant in QUOTE_VARIANTS:
+            if variant in installed and base:
+                return f"{base}+{variant}"
+        return super().quote_voice(narrator)
+
+    def voice_for_script(self, script: str, sample: str = "") -> str | None:
+        """espeak-ng's voice for a span in ``script``: for the span's detected language
+        when one reads the script (Farsi, not Arabic, for a Persian title), else for the
+        first language listed for the script."""
+        from ..segment.language import guess_span_language
+
+        voices = self.voices()
+        detected = guess_span_language(sample) if sample else None
+        wanted = [detected] if detected and script in scripts_for_language(detected) else []
+        wanted += [lang for lang, s in LANGUAGE_SCRIPTS.items() if script in s]
+        for language in wanted:
+            found = best_voice(voices, voice_language(language))
+            if found is not None:
+                return found.id
+        return None
 
     def voice_for_language(self, language: str) -> str | None:
         """espeak-ng's voice for ``language`` ("fr" -> roa/fr, "zh" -> sit/cmn); without
@@ -250,6 +319,8 @@ class Pyttsx3Engine(Engine):
         return found.id
 
     def use_voice(self, voice: str | None) -> None:
+        if voice == self.settings.voice:
+            return
         voice_id = self._resolve_voice(voice) or Pyttsx3Engine._default_voice
         self.settings = replace(self.settings, voice=voice)
         if voice_id != self._voice_id:
@@ -264,9 +335,10 @@ class Pyttsx3Engine(Engine):
         # short review's run (profiled). The answer only changes with the voice.
         known = self._scripts_by_voice
         if self._voice_id not in known:
+            base = (self._voice_id or "").split("+")[0]  # a variant reads what its voice does
             known[self._voice_id] = next(
                 (scripts_for_language(v.languages[0]) for v in self.voices()
-                 if v.id == self._voice_id and v.languages), None)  # fmt: skip
+                 if v.id == base and v.languages), None)  # fmt: skip
         return known[self._voice_id]
 
     def version(self) -> str:

@@ -28,6 +28,8 @@ from .base import AudioChunk, Engine, Voice
 
 SAMPLE_RATE = 22050
 HALF_PERIOD = 25  # samples: a 441 Hz square wave
+# The second voice, "tone-low" (for the quote voice's tests): 220.5 Hz, the same lengths.
+HALF_PERIODS = {"tone": HALF_PERIOD, "tone-low": 2 * HALF_PERIOD}
 HANG_MARKER = "[hang]"
 FAIL_MARKER = "[fail]"
 SLOW_MARKER = "[slow]"
@@ -48,7 +50,11 @@ class ToneEngine(Engine):
             self.find_voice(settings.voice)  # its one voice, "tone", or UnknownVoiceError
 
     def voices(self) -> list[Voice]:
-        return [Voice(id="tone", name="Square tone", languages=("zxx",), gender=None)]
+        return [Voice(id="tone", name="Square tone", languages=("zxx",), gender=None),
+                Voice(id="tone-low", name="Low square tone", languages=("zxx",), gender=None)]
+
+    def current_voice(self) -> Voice:
+        return self.find_voice(self.settings.voice or "tone")
 
     def version(self) -> str:
         return f"tone-{self.seconds_per_char}-{self.leading}-{self.trailing}"
@@ -73,6 +79,7 @@ class ToneEngine(Engine):
         if SLOW_MARKER in text:
             time.sleep(SLOW_SECONDS)
         volume = self.settings.volume
+        half = HALF_PERIODS[self.current_voice().id]
         amplitude = int(0.5 * 32767 * volume)
         silence = b"\x00\x00"
         yield AudioChunk(SAMPLE_RATE, 2, 1, silence * round(self.leading * SAMPLE_RATE))
@@ -82,7 +89,7 @@ class ToneEngine(Engine):
             count = min(step, n - start)
             # A square wave never crosses zero, so trimming finds its edges to the sample.
             samples = (
-                amplitude if ((start + i) // HALF_PERIOD) % 2 == 0 else -amplitude
+                amplitude if ((start + i) // half) % 2 == 0 else -amplitude
                 for i in range(count)
             )
             yield AudioChunk(SAMPLE_RATE, 2, 1, struct.pack(f"<{count}h", *samples))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..loading import Block
 from ..model import Segment, Sentence
@@ -58,6 +58,8 @@ def build_segments(
             heading = block
             continue
         sentences = block_sentences(block, bound, speak, language)
+        if block.kind == "quote":  # the quote voice reads it, when there is one
+            sentences = [replace(s, voice="quote") for s in sentences]
         if heading is not None:
             head_sentences = paragraph_sentences(heading.text, bound, speak, language, heading=True)
             add(

@@ -150,6 +150,19 @@ def detect_language(text: str) -> str | None:
     return normalize_tag(lang)
 
 
+def guess_span_language(text: str) -> str | None:
+    """The detector's best guess for a short span (a title), however unsure: the caller
+    only takes it when a voice of that language reads the span's script."""
+    sample = " ".join(text.split())
+    if not _letters(sample):
+        return None
+    try:
+        found = _detector().detect(sample, model="lite", k=1)
+    except Exception:  # a guess is optional
+        return None
+    return normalize_tag(str(found[0].get("lang", ""))) if found else None
+
+
 def choose_language(
     *,
     option: str | None = None,
