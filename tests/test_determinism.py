@@ -132,3 +132,16 @@ def test_the_cache_key_holds_the_speaker() -> None:
     tone = [create_engine(VoiceSettings(engine="tone", speaker=s)) for s in (None, 0, 1)]
     keys = {clip_key(e, "Hello.", AudioSettings()) for e in tone}
     assert len(keys) == 3
+
+
+def test_piper_clips_do_not_depend_on_what_it_said_before() -> None:
+    """Piper's noise is off (its model draws it unseeded): it stays history-free."""
+    piper = create_engine(VoiceSettings(engine="piper"))
+    try:
+        texts = [POOL[0], POOL[2], POOL[6]]
+        first = {t: pcm(piper, t) for t in texts}
+        for order in ([2, 0, 1], [1, 2, 0]):
+            for i in order:
+                assert pcm(piper, texts[i]) == first[texts[i]], texts[i]
+    finally:
+        piper.close()
