@@ -44,7 +44,7 @@ CUES = (
 _CUE = re.compile(rf"(?<!\w)(?:{CUES})(?!\w)", re.IGNORECASE)
 DENOMINATORS = frozenset({5, 10, 20, 100})
 _FRACTION = re.compile(
-    rf"(?<![\w/.,:-])(?P<n>{NUMBER})[ \u00a0]?/[ \u00a0]?(?P<d>\d{{1,3}})(?![\w/]|[.,]\d)"
+    rf"(?<![\w/.,-])(?<!\d:)(?P<n>{NUMBER})[ \u00a0]?/[ \u00a0]?(?P<d>\d{{1,3}})(?![\w/]|[.,]\d)"
 )
 # After these a fraction is a date or a fraction of something, not a rating.
 _OF = re.compile(
