@@ -145,3 +145,23 @@ def test_piper_clips_do_not_depend_on_what_it_said_before() -> None:
                 assert pcm(piper, texts[i]) == first[texts[i]], texts[i]
     finally:
         piper.close()
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs the espeak-ng command")
+@pytest.mark.parametrize("variant", ["whisper", "f2"])
+def test_breathy_voices_do_not_depend_on_the_noise_drawn_before(
+    espeak: Engine, variant: str
+) -> None:
+    """Breathy variants mix noise from the C library's rand() (espeak-ng 1.51), which the
+    whole process shares: draws made elsewhere must not change a clip."""
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    voice = f"{espeak._voice_id}+{variant}"  # type: ignore[attr-defined]
+    fresh = espeak._fresh  # type: ignore[attr-defined]
+    said = []
+    for draws in (0, 7, 1000):
+        for _ in range(draws):
+            libc.rand()
+        said.append(fresh.say(POOL[0], voice, 175, 1.0).pcm)
+    assert said[0] == said[1] == said[2] == espeak_command(POOL[0], voice)

@@ -23,14 +23,23 @@ a private copy of the very ``.so`` pyttsx3 loaded is opened (a different path, s
 dynamic loader maps it afresh, with every static at its initial value), initialised in
 synchronous mode (no thread of its own), given the voice, rate and volume, made to
 speak, terminated and closed. Every clip then sounds as the first utterance of a new
-process does, which is what the ``espeak-ng`` command writes. It costs about 5 ms per
-clip (loading espeak-ng's phoneme data and dictionary again): see the README.
+process does, which is what the ``espeak-ng`` command writes. The noise generator is
+not the library's own in 1.51 (the C library's ``rand()``, shared by the process) and is
+seeded from the clock at start-up from 1.52 (espeak-ng PR #1530): each utterance seeds
+it (``srand(1)``, the C library's start-up state, and ``espeak_ng_SetRandSeed`` where
+it exists), so breathy voices (``+whisper``, ``+f2``...) are history-free too.
+
+It costs about 1.5 ms a clip, mostly the wait for the worker thread that every
+initialisation starts and every termination joins, and loading the phoneme data and
+dictionary again (measured on the sample review: see the README).
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +53,7 @@ _PHONEMES = 0x100  # read [[...]] as phoneme mnemonics, as the espeak-ng command
 _ENDPAUSE = 0x1000  # the pause at the end of the text, as pyttsx3's driver asks
 _RATE, _VOLUME = 1, 2
 _EVENT_LIST_TERMINATED, _EVENT_WORD = 0, 1
+NOISE_SEED = 1  # glibc's rand() before any srand(): what a new process draws
 SYNTH_FLAGS = _CHARS_UTF8 | _PHONEMES | _ENDPAUSE
 
 
@@ -96,6 +106,8 @@ class FreshEspeak:
             shutil.copyfile(library, self._copy)
         except OSError as exc:
             raise DependencyError(f"cannot copy {library} to {self._copy}: {exc}") from exc
+        # Two threads opening the one copy would share one instance of the library.
+        self._lock = threading.Lock()
 
     def say(self, text: str, voice: str | None, rate: int, volume: float) -> Said:
         samples = bytearray()
@@ -112,6 +124,12 @@ class FreshEspeak:
             return 0
 
         callback = _CALLBACK(on_synth)  # kept alive until the library is closed
+        with self._lock:
+            sample_rate = self._say(text, voice, rate, volume, callback)
+        return Said(int(sample_rate), bytes(samples), tuple(words))
+
+    def _say(self, text: str, voice: str | None, rate: int, volume: float,
+             callback: object) -> int:  # fmt: skip
         lib = ctypes.CDLL(str(self._copy))
         try:
             sample_rate = lib.espeak_Initialize(
@@ -120,6 +138,7 @@ class FreshEspeak:
             if sample_rate <= 0:
                 raise ClipError("espeak-ng could not start (espeak_Initialize failed)")
             try:
+                _seed_noise(lib)
                 lib.espeak_SetSynthCallback(callback)
                 if voice and lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:
                     raise ClipError(f"espeak-ng refused the voice {voice!r}")
@@ -136,7 +155,22 @@ class FreshEspeak:
                 lib.espeak_Terminate()
         finally:
             _close(lib)
-        return Said(int(sample_rate), bytes(samples), tuple(words))
+        return int(sample_rate)
+
+
+def _seed_noise(lib: ctypes.CDLL) -> None:
+    """Start the noise of breathy and Klatt voices where a new process starts it."""
+    _libc().srand(NOISE_SEED)  # espeak-ng 1.51 draws from the C library's rand()
+    try:
+        set_seed = lib.espeak_ng_SetRandSeed  # 1.52 and later: its own generator
+    except AttributeError:
+        return
+    set_seed(ctypes.c_long(NOISE_SEED))
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None)
 
 
 def _close(lib: ctypes.CDLL) -> None:
