@@ -544,3 +544,19 @@ def test_an_html_post_loses_its_liquid_and_shortcodes(tmp_path: Path) -> None:
         ["Kept {{ braces }}"],
         ["A #hashtag and [brackets] stay as written in HTML."],
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "title"),
+    [
+        ("Pain &amp; *Glory*&#160;2019", "Pain & Glory\u00a02019"),
+        ("[Volver](https://example.com) <em>review</em>", "Volver review"),
+        ("Talk to Her {{< stars 5 >}} \\*", "Talk to Her *"),
+        ("[[Films/Julieta|Julieta]] &eacute;t&eacute;", "Julieta été"),
+    ],
+)
+def test_a_header_title_is_read_as_markdown_text(written: str, title: str) -> None:
+    from narrate.loading.markdown import inline_text
+
+    assert inline_text(written) == title
+    assert markdown_blocks(f"---\ntitle: {written}\n---\nText.\n")[0] == title

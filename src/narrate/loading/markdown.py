@@ -130,6 +130,15 @@ def _markdown_inline(md: MarkdownIt, children: list[Token], options: ReadOptions
     return join_whitespace(clean_text("".join(parts)))
 
 
+def inline_text(text: str, options: ReadOptions = PROSE_ONLY) -> str:
+    """One line of Markdown (a title from a post's header) as plain text: emphasis,
+    links, inline HTML and site syntax read as in a paragraph, entities decoded
+    ("Pain &amp; *Glory*&#160;2019" is "Pain & Glory\u00a02019")."""
+    md = make_parser()
+    tokens = md.parseInline(strip_site_syntax(clean_text(text)).strip())
+    return _markdown_inline(md, tokens[0].children or [] if tokens else [], options)
+
+
 _TAG = re.compile(r"(<[^<>]*>)")
 # Inline tags that only format the text between them (or break a line, or comment);
 # a hidden or aria-hidden one goes to the HTML reader, which drops its text.
@@ -179,7 +188,7 @@ def markdown_blocks(
     if front:
         found = _FM_TITLE.search(front.group(1))
         if found:
-            title = found.group(1).strip().strip("\"'").strip() or None
+            title = inline_text(found.group(1).strip().strip("\"'")) or None
         text = text[front.end() :]
     text = strip_site_syntax(text)
 
