@@ -18,6 +18,7 @@ import datetime as _dt
 import hashlib
 import html
 import logging
+import xml.sax
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +82,12 @@ def parse_feed_posts(data: bytes, url: str, store: Path) -> list[Post]:
         sanitize_html=True,
         resolve_relative_uris=True,
     )
+    problem = parsed.get("bozo_exception")
     if not parsed.get("version"):
-        problem = parsed.get("bozo_exception")
         detail = f" ({' '.join(str(problem).split())})" if problem else ""
         raise SourceError(f"{url}: is not an RSS or Atom feed{detail}")
+    if isinstance(problem, xml.sax.SAXParseException):  # cut short, or broken markup
+        raise SourceError(f"{url}: is not a well-formed feed ({' '.join(str(problem).split())})")
     feed_language = (parsed.feed.get("language") or "").strip() or None
     folder = store / hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
     posts: list[Post] = []
