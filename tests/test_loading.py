@@ -244,7 +244,7 @@ def test_markdown_front_matter_title_keeps_a_different_h1() -> None:
     assert blocks == [Block("Pain and Glory", level=1), Block("Text here.")]
     # The same text as the front-matter title: the h1 is the title, not read twice.
     title, blocks = markdown_blocks(text.replace("Review", '"Pain  and Glory"'))
-    assert title == "Pain  and Glory"
+    assert title == "Pain and Glory"  # read as Markdown text: spaces joined
     assert blocks == [Block("Text here.")]
 
 
