@@ -282,3 +282,38 @@ def test_pyttsx3_end_to_end(site: Path, env: dict) -> None:
     before = state(out)
     ok(publish(site, env, engine="pyttsx3"))
     assert state(out) == before
+
+
+def test_front_matter_posts_yaml_toml_drafts(site: Path, env: dict) -> None:
+    """Needs the readers to fill Metadata from front matter (issue 18, engineer meta)."""
+    pytest.importorskip("narrate.loading.frontmatter")
+    content = site / "content" / "posts"
+    for name in ("alpha.md", "beta.md", "2024/gamma.txt"):
+        (content / name).unlink()
+    (content / "yaml-post.md").write_text(
+        "---\ntitle: \"Yaml &amp; Co\"\ndate: 2024-03-01T20:30:00+02:00\nauthor: Bea Critic\n"
+        "rating: 4/5\ndraft: false\n---\n\nThe YAML post is read. It has a rating.\n",
+        encoding="utf-8",
+    )
+    (content / "toml-post.md").write_text(
+        '+++\ntitle = "Toml Post"\ndate = 2024-02-01\nauthors = ["Cal", "Dee"]\n+++\n\n'
+        "The TOML post is read too.\n",
+        encoding="utf-8",
+    )
+    (content / "draft.md").write_text("---\ntitle: Draft\ndraft: true\n---\n\nNot yet.\n",
+                                      encoding="utf-8")  # fmt: skip
+    (content / "unpublished.md").write_text(
+        "---\ntitle: Later\npublished: false\n---\n\nNot yet either.\n", encoding="utf-8"
+    )
+    proc = ok(publish(site, env))
+    assert proc.stderr.splitlines()[-1] == (
+        "2 posts: 2 narrated, 0 up to date, 0 failed; skipped: 2 drafts, 2 list pages"
+    )
+    feed = site / "public" / "feed.xml"
+    got = [(i.findtext("title"), i.findtext("pubDate")) for i in items(feed)]
+    assert got == [("Yaml & Co", "Fri, 01 Mar 2024 18:30:00 GMT"),
+                   ("Toml Post", "Thu, 01 Feb 2024 12:00:00 GMT")]  # fmt: skip
+    assert {t.title: t.artist for t in map(read_tags, (site / "public").glob("*.mp3"))} == {
+        "Yaml & Co": "Bea Critic", "Toml Post": "Cal, Dee"}  # fmt: skip
+    page = (site / "public" / "index.html").read_text(encoding="utf-8")
+    assert page.count('class="rating"') == 1 and "Rating: 4/5" in page

@@ -176,6 +176,7 @@ def _from_post(ep: Episode, post: PostInfo | None, image_url: str) -> Episode:
         published=post.published or ep.published,
         link=post.link or ep.link,
         image_url=ep.image_url or image_url,
+        rating=post.rating or ep.rating,
     )
 
 

@@ -138,6 +138,7 @@ class PostInfo:
 
     published: _dt.datetime | None = None
     link: str | None = None
+    rating: str | None = None  # as the post writes it
 
 
 _COVER_SUFFIX = {"image/jpeg": ".jpg", "image/jpg": ".jpg", "image/png": ".png"}

@@ -286,7 +286,7 @@ def publish(
     for sid, mp3 in holders.by_source.items():
         post = present.get(sid)
         if post is not None:
-            info[mp3.name] = PostInfo(post.moment, post.metadata.link)
+            info[mp3.name] = PostInfo(post.moment, post.metadata.link, post.metadata.rating)
     info = {name: i for name, i in info.items() if (out_dir / name).is_file()}
     build_feed(out_dir, base, show.channel, posts=info)
     return PublishResult(feed, selection, narrated, up, tuple(failed), tuple(gone),
