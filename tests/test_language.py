@@ -107,8 +107,10 @@ def test_the_first_source_that_says_a_language_wins() -> None:
     )
     got = choose_language(option="de", metadata="es", file_name="a.zh.md", text=french)
     assert (got.language, got.source) == ("de", "option")
-    got = choose_language(metadata="es-ES", file_name="a.zh.md", text=french)
+    got = choose_language(metadata="es-ES", declared="de", file_name="a.zh.md", text=french)
     assert (got.language, got.source) == ("es-es", "metadata")
+    got = choose_language(declared="de-AT", file_name="a.zh.md", text=french)
+    assert (got.language, got.source) == ("de-at", "html lang")
     got = choose_language(file_name="a.zh.md", text=french)
     assert (got.language, got.source) == ("zh", "file name")
     got = choose_language(file_name="a.md", text=french)
@@ -159,6 +161,33 @@ def test_detection_never_reaches_the_network(monkeypatch: pytest.MonkeyPatch) ->
         assert detect_language(REVIEWS["es"]) == "es"
     finally:
         lang._detector.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("page", "language"),
+    [
+        ('<!DOCTYPE html><html lang="de-DE"><head><title>t</title></head><body>', "de-DE"),
+        ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" xml:lang="es">',
+         "es"),
+        ('<!-- saved --><HTML LANG="zh-Hans"><body>', "zh-Hans"),
+        ("<html><body>", None), ('<html lang="">', None), ("<p>a fragment", None),
+    ],
+)  # fmt: skip
+def test_html_lang_is_read(page: str, language: str | None) -> None:
+    from narrate.loading.html import html_language
+
+    assert html_language(page) == language
+
+
+def test_a_saved_page_declares_its_language(tmp_path: Path) -> None:
+    page = tmp_path / "critique.html"
+    body = REVIEWS["fr"].replace("\n\n", "</p><p>")
+    page.write_text(f'<html lang="fr-FR"><body><article><p>{body}</p></article></body></html>',
+                    encoding="utf-8")  # fmt: skip
+    assert load_document(page, Settings()).language == "fr-fr"
+    page.write_text(f'<html lang="de"><body><article><p>{body}</p></article></body></html>',
+                    encoding="utf-8")  # fmt: skip
+    assert load_document(page, Settings()).language == "de"  # what the page says wins
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ from ..metadata import Metadata
 from ..settings import TextSettings
 from .blocks import LIST_SEPARATOR, PROSE_ONLY, Block, ReadOptions, clean_text, join_whitespace
 from .decode import decode_bytes
-from .html import html_blocks
+from .html import html_blocks, html_language
 from .markdown import markdown_blocks
 from .reading import STDIN_NAME, read_bytes, source_name, too_long
 from .txt import split_paragraphs
@@ -96,6 +96,7 @@ class LoadedText:
     title: str | None  # a title found in the markup (front matter, <h1>, <title>)
     blocks: tuple[Block, ...]
     metadata: Metadata = field(default_factory=Metadata)  # the post's header, never spoken
+    declared_language: str | None = None  # what the markup declares: <html lang="fr">
 
 
 def guess_format(source: Path | str, override: str | None = None) -> str:
@@ -157,7 +158,9 @@ def load_text(
     if not any(_readable(b.text) for b in blocks):
         raise InputError(f"{name}: no readable text")
     log.debug("%s: %s, %s, %d blocks", name, fmt, codec, len(blocks))
-    return LoadedText(name=name, format=fmt, encoding=codec, title=title, blocks=tuple(blocks))
+    declared = html_language(text) if fmt == "html" else None
+    return LoadedText(name=name, format=fmt, encoding=codec, title=title, blocks=tuple(blocks),
+                      declared_language=declared)  # fmt: skip
 
 
 def _readable(text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from html.parser import HTMLParser
 from typing import Any, NamedTuple
 
 from .article import article_root, page_title
@@ -273,3 +274,32 @@ def html_blocks(text: str, options: ReadOptions = PROSE_ONLY) -> tuple[str | Non
             title_tag or any_h1
         )
     return title, blocks
+
+
+class _HtmlLang(HTMLParser):
+    """Stops at the first ``<html>`` start tag and keeps its ``lang`` (or ``xml:lang``)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.done:
+            return
+        if tag in ("html", "body", "head"):  # past <html>: it had no lang
+            values = dict(attrs)
+            self.lang = (values.get("lang") or values.get("xml:lang") or "").strip() or None
+            self.done = True
+
+
+def html_language(text: str, limit: int = 65_536) -> str | None:
+    """The language an HTML page declares, ``<html lang="fr">``, as written; None without.
+    Only the page's start is parsed (the attribute is on its first element)."""
+    parser = _HtmlLang()
+    head = text[:limit]
+    for start in range(0, len(head), 4096):  # fed in pieces: it stops at <html>
+        parser.feed(head[start : start + 4096])
+        if parser.done:
+            break
+    return parser.lang if parser.done else None

