@@ -165,3 +165,37 @@ def test_breathy_voices_do_not_depend_on_the_noise_drawn_before(
             libc.rand()
         said.append(fresh.say(POOL[0], voice, 175, 1.0).pcm)
     assert said[0] == said[1] == said[2] == espeak_command(POOL[0], voice)
+
+
+def test_without_a_private_copy_the_driver_speaks_and_the_key_says_so(
+    espeak: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path
+) -> None:
+    """Where no copy of the library can be loaded (a noexec temporary folder), clips come
+    from the driver's instance, with a warning, under a cache key of their own."""
+    import ctypes
+    import logging
+
+    from narrate.engines import espeak_fresh, pyttsx3_engine
+    from narrate.errors import DependencyError
+
+    real = ctypes.CDLL
+
+    def refuse_copies(name, *args, **kwargs):
+        if str(name).endswith("libespeak-ng-private.so"):
+            raise OSError("failed to map segment from shared object")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(espeak_fresh.ctypes, "CDLL", refuse_copies)
+    with pytest.raises(DependencyError, match=r"^cannot load a copy of libespeak-ng from "):
+        espeak_fresh.FreshEspeak(espeak_fresh.loaded_library(), tmp_path)
+    with caplog.at_level(logging.WARNING, logger=pyttsx3_engine.__name__):
+        engine = create_engine(VoiceSettings(engine="pyttsx3"))
+    try:
+        assert engine.renderer() == ""
+        assert [r.getMessage() for r in caplog.records] == [
+            "espeak-ng clips will depend on what was said before them: cannot load a copy "
+            f"of libespeak-ng from {engine._tmpdir}: failed to map segment from shared object"  # type: ignore[attr-defined]
+        ]
+        assert pcm(engine, POOL[0])  # the driver still speaks
+    finally:
+        engine.close()

@@ -106,6 +106,12 @@ class FreshEspeak:
             shutil.copyfile(library, self._copy)
         except OSError as exc:
             raise DependencyError(f"cannot copy {library} to {self._copy}: {exc}") from exc
+        try:  # e.g. a temporary folder mounted noexec: the loader refuses to map it
+            _close(ctypes.CDLL(str(self._copy)))
+        except OSError as exc:
+            raise DependencyError(
+                f"cannot load a copy of libespeak-ng from {folder}: {exc}"
+            ) from exc
         # Two threads opening the one copy would share one instance of the library.
         self._lock = threading.Lock()
 
