@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import narrate.assemble as assemble
 import narrate.pipeline as pipeline
 from narrate.assemble import SILENCE_BLOCK_FRAMES, Piece, arrange, pcm_stream, timeline
 from narrate.atomic import TMP_PREFIX
@@ -523,8 +524,8 @@ def test_only_silence_is_a_clip_error(tmp_path: Path, clip_store: ClipStore) -> 
 
 def _interrupting(after: int):
     """A pcm_stream that raises KeyboardInterrupt after ``after`` blocks in all (the
-    pipeline calls it once per piece)."""
-    real = pipeline.pcm_stream
+    narration's stream calls it once per piece)."""
+    real = assemble.pcm_stream
     sent = 0
 
     def stream(pieces, rate):
@@ -551,7 +552,7 @@ def test_interrupted_encoding_leaves_target_alone(
     target = out_dir / "episode.mp3"
     if previous is not None:
         target.write_bytes(previous)
-    monkeypatch.setattr(pipeline, "pcm_stream", _interrupting(after=5))
+    monkeypatch.setattr(assemble, "pcm_stream", _interrupting(after=5))
     settings = _settings(transcripts=("srt",))
     doc = load_document(tone_review, settings)
     with pytest.raises(KeyboardInterrupt):

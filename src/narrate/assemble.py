@@ -9,6 +9,7 @@ The stream reads one clip at a time from disk: memory stays flat whatever the le
 
 from __future__ import annotations
 
+import math
 import wave
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -19,9 +20,7 @@ from .model import ChapterTiming, Cue, Document, Sentence, Timeline
 from .settings import AudioSettings
 
 SILENCE_BLOCK_FRAMES = 8192
-SAMPLE_EVERY = 4  # a loudness sample takes every 4th sentence (with the pause after it)
-SAMPLE_CLIPS = 100  # and no more sentences than this (some 7 minutes), whatever the length
-SAMPLE_ALL_UNDER = 4 * SAMPLE_EVERY  # sentences: a shorter narration is its own sample
+SAMPLE_SECONDS = 120.0  # of speech: a loudness sample spread over the whole narration
 
 
 @dataclass(frozen=True)
@@ -122,24 +121,32 @@ def planned_timeline(doc: Document, audio: AudioSettings) -> Timeline:
     return timeline(doc, list(lay_out(placed, audio, rate)), rate)
 
 
-def loudness_sample(pieces: Sequence[Piece]) -> list[Piece]:
-    """Every n-th sentence of ``pieces`` with the pause after it: a part that sounds alike.
+def spread(paragraphs: Sequence[tuple[int, int, int]], wpm: int,
+           seconds: float = SAMPLE_SECONDS) -> set[tuple[int, int]]:  # fmt: skip
+    """Every n-th sentence, for about ``seconds`` of speech spread over the whole.
 
-    n is ``SAMPLE_EVERY``, or more for long inputs, so that the sample stays under
-    ``SAMPLE_CLIPS`` sentences (a few minutes of speech) however long the narration.
-    Under ``SAMPLE_ALL_UNDER`` sentences n is 1: every 4th of a few sentences is one or
-    two of them, which need not sound like the rest (measured: a four-paragraph
-    Markdown review landed 0.8 LU off and was encoded twice), and the whole is cheap.
+    ``paragraphs``: (paragraph index, sentences, words) of each paragraph; n is chosen
+    from the words at ``wpm``, so that a narration under ``seconds`` is all its own
+    sample. Returns (paragraph, sentence) pairs.
     """
-    spoken = [i for i, piece in enumerate(pieces) if piece.clip is not None]
-    every = (1 if len(spoken) < SAMPLE_ALL_UNDER
-             else max(SAMPLE_EVERY, -(-len(spoken) // SAMPLE_CLIPS)))  # fmt: skip
-    picked: list[Piece] = []
-    for i in spoken[::every]:
-        picked.append(pieces[i])
-        if i + 1 < len(pieces) and pieces[i + 1].clip is None:
-            picked.append(pieces[i + 1])
-    return picked
+    words = sum(w for _, _, w in paragraphs)
+    every = max(1, math.ceil(words * 60 / max(1, wpm) / seconds))
+    flat = [(p, s) for p, n, _ in paragraphs for s in range(n)]
+    return set(flat[every // 2 :: every] or flat[:1])
+
+
+def sample_pieces(placed: Sequence[tuple[int, int, Clip]], doc: Document,
+                  audio: AudioSettings, rate: int) -> list[Piece]:  # fmt: skip
+    """The clips ``placed`` (paragraph, sentence, clip), each with the pause after it."""
+    sizes = {seg.index: len(seg.sentences) for seg in doc.segments}
+    pieces: list[Piece] = []
+    for p, s, clip in placed:
+        frames = clip.frames if clip.sample_rate == rate else round(
+            clip.frames * rate / clip.sample_rate)  # fmt: skip
+        pieces.append(Piece(frames, clip, p, s))
+        pause = audio.sentence_pause if s + 1 < sizes.get(p, 0) else audio.pause
+        pieces.append(Piece(_frames(pause, rate)))
+    return pieces
 
 
 def _clip_pcm(clip: Clip, rate: int, frames: int) -> bytes:
@@ -166,3 +173,31 @@ def pcm_stream(pieces: Sequence[Piece], rate: int) -> Iterator[bytes]:
                 left -= n
         else:
             yield _clip_pcm(piece.clip, rate, piece.frames)
+
+
+class Rollout:
+    """Pieces as they are laid out (lazily), kept: the PCM can be replayed from the start.
+
+    ``pieces`` holds every piece laid out so far (the whole timeline, once ``stream``
+    has been read to its end). Clips are read from disk as they are streamed.
+    """
+
+    def __init__(self, laid: Iterator[Piece], rate: int) -> None:
+        self._laid = laid
+        self.rate = rate
+        self.pieces: list[Piece] = []
+
+    def _piece(self, i: int) -> Piece | None:
+        while i >= len(self.pieces):
+            piece = next(self._laid, None)
+            if piece is None:
+                return None
+            self.pieces.append(piece)
+        return self.pieces[i]
+
+    def stream(self) -> Iterator[bytes]:
+        """All the PCM, from the start: the pieces laid out so far, then the rest as laid."""
+        i = 0
+        while (piece := self._piece(i)) is not None:
+            yield from pcm_stream([piece], self.rate)
+            i += 1

@@ -1,41 +1,77 @@
-"""Delivery at a loudness target: tune one gain, then encode through gain and limiter.
+"""Delivery at a loudness target: tune one gain on a sample, encode once, measured.
 
-The gain is tuned first (on a sample through the encoder, or on the whole PCM), so
-that the whole narration is encoded once; the finished file is measured, and encoded
-again only when it is still off target. Measuring and limiting are ``loudness``'s.
+The gain is tuned on a sample (sentences spread over the narration, some two minutes,
+synthesized before the rest) through the gain and limiter the encoders will apply,
+measured but not encoded: ffmpeg's filters on two minutes of PCM, a fraction of a
+second. LAME lowers the level a little more (0.44 LU on espeak-ng at 96 kbit/s, alike
+on every part of a narration); that is predicted by bitrate, then checked by encoding
+a 20 s excerpt at the gain found. The whole narration then streams into the encoders as
+it is synthesized, and each encoder measures what it is given: the finished file's
+level is that, less LAME's loss, with no second decode. Only when it is still off
+target is the whole encoded again from the clip cache with a corrected gain: the rare
+fallback. Measuring and limiting are ``loudness``'s.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from .loudness import MAX_GAIN_DB, LimiterStats, Loudness, gain_for, measure_pcm, normalize
-from .settings import LoudnessTarget
+from .assemble import Piece, Rollout, pcm_stream
+from .encode import encode_mp3
+from .lametag import finish_lame_tag
+from .loudness import (
+    MAX_GAIN_DB,
+    MEASURE_FILTERS,
+    Loudness,
+    gain_for,
+    loudness_of,
+    master_filter,
+    measure_file,
+    measure_pcm,
+    parse_blocks,
+)
+from .settings import AudioSettings, LoudnessTarget
 
 log = logging.getLogger(__name__)
 
 TOLERANCE = 0.3  # LU (or dB RMS) off target that is good enough: ebur128 reports 0.1
-PROBE_TOLERANCE = 0.2  # the probes aim closer, so that the encoded file lands inside
+PROBE_TOLERANCE = 0.15  # the probes aim closer, so that the encoded file lands inside
 MAX_ENCODES = 2
 MAX_PROBES = 4
 MIN_SLOPE = 0.1  # level gained per dB of gain: the limiter never flattens it more than this
+EXCERPT_SECONDS = 20.0  # of the sample, encoded to learn LAME's loss (the same all along)
+
+# The level LAME takes off speech (LU; dB RMS alike), by bitrate (kbit/s), measured on
+# espeak-ng at -16 LUFS: only a first guess, checked on an excerpt of each narration.
+LAME_LOSS = {64: 0.44, 96: 0.44, 128: 0.44, 160: 0.35, 192: 0.26}
+
+
+def predicted_loss(bitrate_kbps: int) -> float:
+    return LAME_LOSS[min(LAME_LOSS, key=lambda b: abs(b - bitrate_kbps))]
+
 
 Replay = Callable[[], Iterable[bytes]]  # the same PCM, from the start, at each call
+# Encode blocks through these ffmpeg filters (gain and limiter): the measured loudness
+# of what the encoder was given.
+Encode = Callable[[Iterable[bytes], str], Loudness]
+# The level LAME takes off (LUFS, dB RMS) after these filters, learnt on an excerpt.
+LameLoss = Callable[[str], tuple[float, float]]
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """How a normalized file was made, and what it measured once encoded."""
+    """How a normalized file was made, and its level once encoded."""
 
     gain_db: float
-    measured: Loudness  # of the encoded file
-    source: Loudness  # of the PCM before the gain
-    limiter: LimiterStats
+    measured: Loudness  # of the MP3: measured as encoded, less LAME's loss
+    source: Loudness  # of the sample, before the gain
     encodes: int  # times the whole PCM was encoded
-    probes: int  # times the gain was tried first (on the sample, or on the whole PCM)
-    sampled: bool = False  # whether the probes were on a sample, through the encoder
+    probes: int  # gains tried on the sample
+    lame_loss: float = 0.0  # LU (or dB RMS) LAME took off, learnt on an excerpt
 
 
 def level_of(measured: Loudness, target: LoudnessTarget) -> float:
@@ -78,62 +114,114 @@ def _tune(probe: Callable[[float], float], gain: float, want: float,
     return gain, points
 
 
+def _encoded(pre: Loudness, loss: tuple[float, float]) -> Loudness:
+    """What the MP3 measures: what the encoder was given, less LAME's loss."""
+    return replace(pre, integrated=round(pre.integrated - loss[0], 2), rms=pre.rms - loss[1])
+
+
 def deliver(
-    replay: Replay,
+    sample: Replay,
+    whole: Callable[[], Iterator[bytes]],
     rate: int,
     target: LoudnessTarget,
-    source: Loudness,
-    encode: Callable[[Iterator[bytes]], None],
-    measure: Callable[[], Loudness],
-    sample: Replay | None = None,
-    encode_sample: Callable[[Iterator[bytes]], Loudness] | None = None,
+    encode: Encode,
+    lame_loss: LameLoss,
+    bitrate_kbps: int = 96,
+    out_rate: int = 44100,
 ) -> Delivery:
-    """Encode ``replay()`` (the same PCM each call) at ``target``'s level, measured encoded.
+    """Encode ``whole()`` at ``target``'s level, tuned on ``sample()`` (a part like it).
 
-    With ``sample`` (a part of the PCM that sounds like the whole) and
-    ``encode_sample`` (encode blocks and measure the result), the gain is tuned on the
-    sample through the encoder: LAME itself lowers the level (about 0.5 LU on
-    espeak-ng at 96 kbit/s: it drops high bands that K-weighting counts), and the
-    limiter's cuts lower it more. The sample's level stands at a distance from the
-    whole's, measured before any gain, so each probe costs a fraction of the whole.
-    Without a sample the gain is tuned on the whole PCM, unencoded. Then the whole
-    goes through gain and limiter into the encoder once, the file is measured
-    (``measure``), and only when it is still off target is the gain corrected and the
-    PCM encoded again.
+    ``whole()``'s first call may go on synthesizing as the encoders consume it; later
+    calls replay the same PCM. ``encode(blocks, filters)`` encodes through the gain and
+    limiter ``filters`` and returns the loudness of what the encoder was given;
+    ``lame_loss(filters)`` encodes an excerpt of the sample and returns the level LAME
+    took off (LUFS, dB RMS). The gain is tuned for LAME's loss at ``bitrate_kbps`` as
+    predicted, then that is checked on the excerpt at the gain found.
     """
-    gain = gain_for(source, target)
+    source = measure_pcm(sample(), rate)
     start = level_of(source, target)
+    gain = gain_for(source, target)
     points: list[tuple[float, float]] = []
-    sampled = False
+    guess = predicted_loss(bitrate_kbps)
+    loss = (guess, guess)
 
-    def linear(g: float) -> bool:
-        return source.peak + g <= target.ceiling - 3.0
+    def master(g: float) -> str:
+        return master_filter(g, target.ceiling, out_rate)
 
-    if start > -69.0 and sample is not None and encode_sample is not None:
-        distance = start - level_of(measure_pcm(sample(), rate), target)
-        if start - distance > -69.0:  # a sample too short to gate reads as silence
-            sampled = True
-            gain, points = _tune(
-                lambda g: level_of(encode_sample(normalize(sample(), rate, g, target.ceiling)),
-                                   target),
-                gain, target.level - distance, linear, (0.0, start - distance))  # fmt: skip
-    if start > -69.0 and not sampled and not linear(gain):
-        gain, points = _tune(
-            lambda g: level_of(measure_pcm(normalize(replay(), rate, g, target.ceiling), rate),
-                               target),
-            gain, target.level, linear, (0.0, start))  # fmt: skip
+    def linear(g: float) -> bool:  # the limiter holds sample peaks: under it, it cannot act
+        return source.peak + g <= target.ceiling
+
+    def probe(g: float) -> float:
+        return level_of(measure_pcm(sample(), rate, master=master(g), out_rate=out_rate), target)
+
+    if start > -69.0:
+        gain, points = _tune(probe, gain, target.level + guess, linear, (0.0, start))
+        loss = lame_loss(master(gain))  # at the gain found: LAME's loss depends on the level
+        lost = loss[0] if target.measure == "lufs" else loss[1]
+        if abs(lost - guess) > PROBE_TOLERANCE:
+            gain, more = _tune(probe, gain, target.level + lost, linear, points[-1])
+            points += more
     encodes = 0
+    stream: Iterable[bytes] = whole()
     while True:
         encodes += 1
-        stats = LimiterStats()
-        encode(normalize(replay(), rate, gain, target.ceiling, stats))
-        measured = measure()
+        measured = _encoded(encode(stream, master(gain)), loss)
         level = level_of(measured, target)
-        log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; %d probes%s), limiter on %.1f%% "
-                 "of samples, at most %.1f dB", gain, level, target.level, len(points),
-                 " on a sample" if sampled else "", 100 * stats.limited / max(1, stats.frames),
-                 stats.max_reduction_db)  # fmt: skip
+        log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; %d probes; LAME took %.2f)",
+                 gain, level, target.level, len(points), loss[0])  # fmt: skip
         if abs(target.level - level) <= TOLERANCE or level <= -69.0 or encodes == MAX_ENCODES:
             break
         gain = min(MAX_GAIN_DB, gain + (target.level - level) / _slope(points))
-    return Delivery(gain, measured, source, stats, encodes, len(points), sampled)
+        stream = whole()
+    return Delivery(gain, measured, source, encodes, len(points), loss[0])
+
+
+def _first(blocks: Iterable[bytes], frames: int) -> Iterator[bytes]:
+    left = 2 * frames
+    for block in blocks:
+        if left <= 0:
+            return
+        yield block[:left]
+        left -= len(block)
+
+
+def encode_at_level(
+    rollout: Rollout, sample: Sequence[Piece], tmp: Path, audio: AudioSettings, name: str,
+    expected: int | None = None,
+) -> Delivery | None:  # fmt: skip
+    """Encode the narration ``rollout`` lays out into ``tmp``; with a loudness target, at it.
+
+    Synthesis feeds the encoders as it goes. With a target, the gain is tuned first on
+    ``sample`` (pieces spread over the narration, synthesized before the rest), and the
+    encoders apply it with the limiter.
+    """
+    rate = rollout.rate
+
+    def encode(blocks: Iterable[bytes], filters: str | None = None) -> list[str]:
+        logs = encode_mp3(blocks, rate, tmp, audio, name=name, expected_samples=expected,
+                          filters=filters)  # fmt: skip
+        finish_lame_tag(tmp)  # ffmpeg leaves the method unknown, the mono CRC wrong
+        return logs
+
+    if audio.loudness is None:
+        encode(rollout.stream())
+        return None
+
+    def encode_measured(blocks: Iterable[bytes], master: str) -> Loudness:
+        logs = encode(blocks, f"{master},{MEASURE_FILTERS}")
+        return loudness_of([parse_blocks(text) for text in logs], audio.sample_rate)
+
+    def lame_loss(master: str) -> tuple[float, float]:
+        with tempfile.TemporaryDirectory(prefix="narrate-excerpt-") as folder:
+            path = Path(folder) / "excerpt.mp3"
+            logs = encode_mp3(_first(pcm_stream(sample, rate), round(EXCERPT_SECONDS * rate)),
+                              rate, path, audio, name=name, jobs=1,
+                              filters=f"{master},{MEASURE_FILTERS}")  # fmt: skip
+            given = loudness_of([parse_blocks(logs[0])], audio.sample_rate)
+            got = measure_file(path, true_peak=False)
+        return given.integrated - got.integrated, given.rms - got.rms
+
+    assert audio.loudness is not None
+    return deliver(lambda: pcm_stream(sample, rate), rollout.stream, rate, audio.loudness,
+                   encode_measured, lame_loss, int(audio.bitrate.rstrip("k")),
+                   audio.sample_rate)  # fmt: skip

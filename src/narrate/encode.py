@@ -61,10 +61,27 @@ def ffmpeg_version() -> str:
     return out.split("\n", 1)[0].replace("ffmpeg version ", "").split(" ")[0]
 
 
-def mp3_command(rate: int, out: Path, audio: AudioSettings) -> list[str]:
+def last_error(log_text: str) -> str:
+    """The last error in an ffmpeg log (lines marked by ``-loglevel level+...``), or its
+    last line."""
+    lines = [line for line in log_text.strip().splitlines() if line.strip()]
+    marked = [line for line in lines if "[error]" in line or "[fatal]" in line]
+    return (marked or lines or [""])[-1].split("] ", 2)[-1].strip()
+
+
+def mp3_command(rate: int, out: Path, audio: AudioSettings, filters: str | None = None
+                ) -> list[str]:  # fmt: skip
+    """ffmpeg encoding mono s16le at ``rate`` from its stdin into the MP3 ``out``.
+
+    ``filters``: an ffmpeg filter chain the PCM goes through first (gain, limiter,
+    measurements), at the input's rate; then ffmpeg logs at info level, for the
+    measurements to be read from its log.
+    """
+    chain = ["-af", filters] if filters else []
     return [
-        ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+        ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats",
+        "-loglevel", "level+info" if filters else "error", "-y",
+        "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", *chain,
         "-map_metadata", "-1", "-ac", "1", "-ar", str(audio.sample_rate),
         "-c:a", "libmp3lame", "-b:a", audio.bitrate, "-compression_level", str(LAME_QUALITY),
         "-id3v2_version", "0", "-write_id3v1", "0", "-write_xing", "1",
@@ -128,6 +145,7 @@ class _Encoder:
         self.errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in wait()
         self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.samples = 0  # input samples given
+        self.log = ""  # what ffmpeg logged, once it has finished
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -175,10 +193,10 @@ class _Encoder:
             if self.failure is not None:
                 raise EncodeError(f"cannot start ffmpeg for {self.name}: {self.failure}")
             code = self.proc.wait() if self.proc is not None else -1
+            self.errors.seek(0)
+            self.log = self.errors.read().decode("utf-8", "replace")
             if code != 0:
-                self.errors.seek(0)
-                detail = self.errors.read().decode("utf-8", "replace").strip().splitlines()
-                last = detail[-1] if detail else f"exit code {code}"
+                last = last_error(self.log) or f"exit code {code}"
                 raise EncodeError(f"ffmpeg could not encode {self.name}: {last}")
         finally:
             self.errors.close()
@@ -211,8 +229,10 @@ class _Splitter:
     """
 
     def __init__(self, rate: int, out: Path, audio: AudioSettings, factor: int | None,
-                 expected_samples: int | None, jobs: int, name: str) -> None:  # fmt: skip
+                 expected_samples: int | None, jobs: int, name: str,
+                 filters: str | None = None) -> None:  # fmt: skip
         self.rate, self.out, self.audio, self.factor = rate, out, audio, factor
+        self.filters = filters
         self.name = name
         self.budget = _Budget(QUEUE_BYTES)
         self.slots = threading.Semaphore(jobs)
@@ -231,8 +251,8 @@ class _Splitter:
     def _start(self) -> _Encoder:
         n = len(self.parts)
         path = self.out if n == 0 or self.tmp is None else self.tmp / f"part{n:05d}.mp3"
-        enc = _Encoder(mp3_command(self.rate, path, self.audio), self.budget, self.slots,
-                       self.name)  # fmt: skip
+        enc = _Encoder(mp3_command(self.rate, path, self.audio, self.filters), self.budget,
+                       self.slots, self.name)  # fmt: skip
         self.parts.append((enc, path))
         return enc
 
@@ -269,7 +289,8 @@ class _Splitter:
         self.current.put(block[lead * 2 : len(block) - trail * 2])
         self.pending = trail
 
-    def finish(self) -> None:
+    def finish(self) -> list[str]:
+        """Wait for every part, join them; return what each part's ffmpeg logged."""
         self._zeros(self.pending)
         self.pending = 0
         self.current.close()
@@ -282,6 +303,7 @@ class _Splitter:
             join_parts(parts, self.out)
             if len(parts) > 1:
                 log.debug("encoded %d parts at once into %s", len(parts), self.out)
+        return [enc.log for enc, _ in self.parts]
 
     def abort(self) -> None:
         for enc, _ in self.parts:
@@ -301,21 +323,24 @@ def encode_mp3(
     name: str | None = None,
     expected_samples: int | None = None,
     jobs: int | None = None,
-) -> None:
+    filters: str | None = None,
+) -> list[str]:
     """Feed ``pcm`` (mono s16le at ``rate``) to ffmpeg, writing a CBR MP3 to ``out``.
 
     ``name`` is what error messages call the file (the target, not a temporary).
     ``expected_samples`` (about how long the stream will be) sizes the parts that are
     encoded at once, ``jobs`` at a time (default: the CPUs this process may use; 1 means
-    one encoder for the whole stream).
+    one encoder for the whole stream). ``filters``: the ffmpeg filter chain each part's
+    ffmpeg puts the PCM through (see ``mp3_command``). Returns the logs of the parts,
+    in order (for measurements made by ``filters``).
     """
     jobs = encoders() if jobs is None else jobs
     splitter = _Splitter(rate, out, audio, upsampling(rate, audio), expected_samples, jobs,
-                         name or out.name)  # fmt: skip
+                         name or out.name, filters)  # fmt: skip
     try:
         for block in pcm:
             splitter.feed(block)
-        splitter.finish()
+        return splitter.finish()
     except BaseException:
         splitter.abort()
         raise

@@ -10,28 +10,25 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from slugify import slugify
 
 from . import __version__
-from .assemble import Piece, lay_out, loudness_sample, pcm_stream, planned_timeline, timeline
+from .assemble import Rollout, lay_out, planned_timeline, sample_pieces, spread, timeline
 from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
 from .casting import Cast, cast_voices
 from .clips import Clip, ClipStore, render_clip
-from .delivery import Delivery, deliver
-from .encode import encode_mp3, expected_samples, ffmpeg_path
+from .delivery import Delivery, encode_at_level
+from .encode import expected_samples, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
 from .files import is_one_of
-from .lametag import finish_lame_tag
-from .loudness import Loudness, measure_file, measure_pcm
 from .model import Document, Timeline
 from .segment.language import id3_language
-from .settings import AudioSettings, Settings
+from .settings import Settings
 from .tags import (
     TXXX_LRA,
     TXXX_LUFS,
@@ -105,13 +102,17 @@ def render_clips(
     settings: Settings,
     on_clip: ClipCallback | None = None,
     cast: Cast | None = None,
+    only: Collection[tuple[int, int]] | None = None,
 ) -> Iterator[tuple[int, int, Clip]]:
-    """Yield (paragraph, sentence, clip) for every sentence, in order, as each is ready;
-    each sentence in its voice (``cast``: the engine's current voice reads them all)."""
+    """Yield (paragraph, sentence, clip) for every sentence (or those in ``only``), in
+    order, as each is ready; each sentence in its voice (``cast``: the engine's current
+    voice reads them all)."""
     total = sum(len(s.sentences) for s in doc.segments)
     done = 0
     for seg in doc.segments:
         for s, sentence in enumerate(seg.sentences):
+            if only is not None and (seg.index, s) not in only:
+                continue
             if cast is not None:
                 engine.use_voice(cast.voice_of(sentence))  # a no-op when it is the same
             clip = render_clip(engine, sentence.speech, store, settings.audio, paragraph=seg.index)
@@ -186,25 +187,28 @@ def narrate(
     own_engine = engine is None
     engine = engine or create_engine(settings.voice)
     engine.timeout = settings.timeout
-    pieces: list[Piece] = []
+    sampled: list[tuple[int, int, Clip]] = []
     try:
         doc, cast = cast_voices(engine, doc, settings)  # before any synthesis
         if not any(seg.sentences for seg in doc.segments):
             raise InputError(f"{doc.source or doc.title}: nothing left to narrate: no voice "
                              f"of {engine.name} reads its script")  # fmt: skip
+        if settings.audio.loudness is not None:
+            # The loudness sample, spread over the whole, is synthesized first: the gain
+            # is tuned on it while the rest is still to come.
+            sampled = list(render_clips(doc, engine, store, settings, cast=cast, only=spread(
+                [(seg.index, len(seg.sentences), sum(len(x.speech.split()) for x in
+                  seg.sentences)) for seg in doc.segments], settings.voice.rate)))  # fmt: skip
         clips = render_clips(doc, engine, store, settings, on_clip, cast)
         first = next(clips)  # its rate is the stream's: all clips of one engine agree
         rate = first[2].sample_rate
-
-        def stream() -> Iterator[bytes]:
-            for piece in lay_out(itertools.chain([first], clips), settings.audio, rate):
-                pieces.append(piece)
-                yield from pcm_stream([piece], rate)
-
+        rollout = Rollout(lay_out(itertools.chain([first], clips), settings.audio, rate), rate)
+        sample = sample_pieces(sampled, doc, settings.audio, rate)
         with atomic_path(output) as tmp:
-            delivery = encode_at_level(stream(), pieces, rate, tmp, settings.audio, output.name,
+            delivery = encode_at_level(rollout, sample, tmp, settings.audio, output.name,
                                        expected_length(doc, settings, rate))  # fmt: skip
-            tl = timeline(doc, pieces, rate, cast.speaker_of if cast.quotes_apart else None)
+            tl = timeline(doc, rollout.pieces, rate,
+                          cast.speaker_of if cast.quotes_apart else None)  # fmt: skip
             engine.use_voice(cast.narrator)  # the tags name the narrator's voice
             tags = tag_data(
                 doc, output, settings, tl, engine, fingerprint=fingerprint, source=source
@@ -219,8 +223,9 @@ def narrate(
     finally:
         if own_engine:
             engine.close()
-    used = [p.clip for p in pieces if p.clip is not None]
-    synthesized = sum(1 for c in used if not c.cached)
+    used = [p.clip for p in rollout.pieces if p.clip is not None]
+    fresh = {clip.path for _, _, clip in sampled if not clip.cached}
+    synthesized = sum(1 for c in used if not c.cached or c.path in fresh)
     log.info(
         "%s: %.1f s, %d chapters, %d clips synthesized, %d from cache",
         output,
@@ -253,43 +258,6 @@ def check_tag_room(doc: Document, output: Path, settings: Settings, cover_bytes:
         check_tag_data(tag_data(doc, output, settings, planned, None), cover_bytes)
     except ValueError as exc:
         raise InputError(f"{doc.source or doc.title}: {exc}") from None
-
-
-def encode_at_level(
-    pcm: Iterator[bytes], pieces: list[Piece], rate: int, tmp: Path, audio: AudioSettings,
-    name: str, expected: int | None = None,
-) -> Delivery | None:  # fmt: skip
-    """Encode ``pcm`` into ``tmp``; with a loudness target, at that level.
-
-    Without a target, synthesis feeds the encoder as it goes: ffmpeg works while the
-    engine speaks. With one, the first pass (synthesis) only measures, filling
-    ``pieces``; the clips are then replayed from the cache through gain and limiter.
-    """
-    def encode(blocks: Iterable[bytes], samples: int | None = expected) -> None:
-        encode_mp3(blocks, rate, tmp, audio, name=name, expected_samples=samples)
-        finish_lame_tag(tmp)  # ffmpeg leaves the method unknown, the mono CRC wrong
-
-    if audio.loudness is None:
-        encode(pcm)
-        return None
-    def encode_sample(blocks: Iterator[bytes]) -> Loudness:
-        with tempfile.TemporaryDirectory(prefix="narrate-sample-") as folder:
-            path = Path(folder) / "sample.mp3"
-            encode_mp3(blocks, rate, path, audio, name=name)
-            return measure_file(path, true_peak=False)  # the probe needs the level only
-
-    source = measure_pcm(pcm, rate)
-    sample = loudness_sample(pieces)
-    return deliver(
-        lambda: pcm_stream(pieces, rate),
-        rate,
-        audio.loudness,
-        source,
-        lambda blocks: encode(blocks, source.frames),  # now the length is known exactly
-        lambda: measure_file(tmp),
-        sample=lambda: pcm_stream(sample, rate),
-        encode_sample=encode_sample,
-    )
 
 
 def measured_tags(profile: str, delivery: Delivery | None) -> tuple[tuple[str, str], ...]:

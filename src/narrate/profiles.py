@@ -65,9 +65,10 @@ def _podcast(name: str, lufs: float, summary: str) -> Profile:
         channels=1,
         head=0.5,
         tail=1.0,
-        # The MP3 must stay under -1 dBTP: encoding raises inter-sample peaks, so the
-        # limiter holds the PCM lower.
-        loudness=LoudnessTarget("lufs", lufs, ceiling=-1.5),
+        # The MP3 must stay under -1 dBTP: the limiter holds sample peaks at the engine's
+        # rate, and peaks between samples and LAME's noise stand up to half a dB over
+        # them (measured: -1.4 dBTP at a -1.5 dB ceiling), so it holds them 1 dB lower.
+        loudness=LoudnessTarget("lufs", lufs, ceiling=-2.0),
         lufs=(lufs - 1.0, lufs + 1.0),
         true_peak_max=-1.0,
     )
@@ -86,7 +87,7 @@ PROFILES: dict[str, Profile] = {
             channels=1,
             head=0.75,
             tail=2.0,
-            loudness=LoudnessTarget("rms", -21.0, ceiling=-3.5),
+            loudness=LoudnessTarget("rms", -21.0, ceiling=-4.0),  # -3 dB true peak, as above
             rms=(-23.0, -18.0),
             peak_max=-3.0,
             noise_floor_max=-60.0,

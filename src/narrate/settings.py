@@ -45,7 +45,7 @@ class LoudnessTarget:
 
     measure: str  # "lufs": integrated loudness (BS.1770); "rms": unweighted RMS, dBFS
     level: float  # LUFS or dBFS
-    ceiling: float  # dBTP the limiter holds the PCM under, below the limit the MP3 must meet
+    ceiling: float  # dBFS the limiter holds sample peaks under, below the MP3's true-peak limit
 
 
 @dataclass(frozen=True)

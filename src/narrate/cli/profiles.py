@@ -33,7 +33,7 @@ def profile_lines(p: Profile) -> list[str]:
     else:
         unit = "LUFS" if p.loudness.measure == "lufs" else "dBFS RMS"
         facts.append(f"normalized to {p.loudness.level:g} {unit}, limiter at "
-                     f"{p.loudness.ceiling:g} dBTP")  # fmt: skip
+                     f"{p.loudness.ceiling:g} dBFS")  # fmt: skip
     return [f for f in facts if f]
 
 
