@@ -25,12 +25,12 @@ from .encode import encode_mp3
 from .lametag import finish_lame_tag
 from .loudness import (
     MAX_GAIN_DB,
-    MEASURE_FILTERS,
     Loudness,
     gain_for,
     loudness_of,
     master_filter,
     measure_file,
+    measure_filters,
     measure_pcm,
     parse_blocks,
 )
@@ -75,7 +75,9 @@ class Delivery:
 
 
 def level_of(measured: Loudness, target: LoudnessTarget) -> float:
-    return measured.integrated if target.measure == "lufs" else measured.rms
+    level = measured.integrated if target.measure == "lufs" else measured.rms
+    assert level is not None  # measured with levels=True whenever the target is RMS
+    return level
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -116,7 +118,8 @@ def _tune(probe: Callable[[float], float], gain: float, want: float,
 
 def _encoded(pre: Loudness, loss: tuple[float, float]) -> Loudness:
     """What the MP3 measures: what the encoder was given, less LAME's loss."""
-    return replace(pre, integrated=round(pre.integrated - loss[0], 2), rms=pre.rms - loss[1])
+    rms = None if pre.rms is None else pre.rms - loss[1]
+    return replace(pre, integrated=round(pre.integrated - loss[0], 2), rms=rms)
 
 
 def deliver(
@@ -149,10 +152,11 @@ def deliver(
         return master_filter(g, target.ceiling, out_rate)
 
     def linear(g: float) -> bool:  # the limiter holds sample peaks: under it, it cannot act
-        return source.peak + g <= target.ceiling
+        return (source.peak or 0.0) + g <= target.ceiling
 
     def probe(g: float) -> float:
-        return level_of(measure_pcm(sample(), rate, master=master(g), out_rate=out_rate), target)
+        return level_of(measure_pcm(sample(), rate, master=master(g), out_rate=out_rate,
+                                    levels=target.measure == "rms"), target)  # fmt: skip
 
     if start > -69.0:
         gain, points = _tune(probe, gain, target.level + guess, linear, (0.0, start))
@@ -196,6 +200,7 @@ def encode_at_level(
     encoders apply it with the limiter.
     """
     rate = rollout.rate
+    meter = measure_filters(levels=audio.loudness is not None and audio.loudness.measure == "rms")
 
     def encode(blocks: Iterable[bytes], filters: str | None = None) -> list[str]:
         logs = encode_mp3(blocks, rate, tmp, audio, name=name, expected_samples=expected,
@@ -208,7 +213,7 @@ def encode_at_level(
         return None
 
     def encode_measured(blocks: Iterable[bytes], master: str) -> Loudness:
-        logs = encode(blocks, f"{master},{MEASURE_FILTERS}")
+        logs = encode(blocks, f"{master},{meter}")
         return loudness_of([parse_blocks(text) for text in logs], audio.sample_rate)
 
     def lame_loss(master: str) -> tuple[float, float]:
@@ -216,10 +221,11 @@ def encode_at_level(
             path = Path(folder) / "excerpt.mp3"
             logs = encode_mp3(_first(pcm_stream(sample, rate), round(EXCERPT_SECONDS * rate)),
                               rate, path, audio, name=name, jobs=1,
-                              filters=f"{master},{MEASURE_FILTERS}")  # fmt: skip
+                              filters=f"{master},{meter}")  # fmt: skip
             given = loudness_of([parse_blocks(logs[0])], audio.sample_rate)
             got = measure_file(path, true_peak=False)
-        return given.integrated - got.integrated, given.rms - got.rms
+        rms = 0.0 if given.rms is None or got.rms is None else given.rms - got.rms
+        return given.integrated - got.integrated, rms
 
     assert audio.loudness is not None
     return deliver(lambda: pcm_stream(sample, rate), rollout.stream, rate, audio.loudness,

@@ -43,8 +43,8 @@ class Loudness:
     integrated: float  # LUFS (BS.1770-4 gated)
     lra: float  # LU (EBU R128 loudness range)
     true_peak: float | None  # dBTP; None when not measured
-    rms: float  # dBFS, unweighted, over everything (full-scale square wave = 0)
-    peak: float  # dBFS, sample peak
+    rms: float | None  # dBFS, unweighted, over everything (full-scale square wave = 0)
+    peak: float | None  # dBFS, sample peak; either None when not measured
     frames: int
     rate: int
 
@@ -57,8 +57,8 @@ class Loudness:
             "integrated_lufs": self.integrated,
             "true_peak_dbtp": self.true_peak,
             "lra_lu": self.lra,
-            "rms_dbfs": round(self.rms, 2),
-            "peak_dbfs": round(self.peak, 2),
+            "rms_dbfs": None if self.rms is None else round(self.rms, 2),
+            "peak_dbfs": None if self.peak is None else round(self.peak, 2),
         }
 
 
@@ -113,9 +113,16 @@ def _ebur128_filter(true_peak: bool) -> str:
     return "ebur128=framelog=verbose" + (":peak=true" if true_peak else "")
 
 
-# ebur128 logs each 100 ms block at info level; astats says RMS, peak and length at the end.
-MEASURE_FILTERS = ("ebur128=framelog=info,astats=measure_perchannel=none:"
-                   "measure_overall=RMS_level+Peak_level+Number_of_samples")  # fmt: skip
+# ebur128 logs each 100 ms block at info level; astats says RMS, peak and length at the
+# end, when they are wanted (a third more time than ebur128 alone).
+_EBUR128 = "ebur128=framelog=info"
+_ASTATS = "astats=measure_perchannel=none:measure_overall=RMS_level+Peak_level+Number_of_samples"
+
+
+def measure_filters(levels: bool = True) -> str:
+    """ffmpeg filters measuring loudness (``parse_blocks`` reads their log); with
+    ``levels``, RMS and sample peak too."""
+    return f"{_EBUR128},{_ASTATS}" if levels else _EBUR128
 _BLOCK_RE = re.compile(r"\bM:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)")
 _ASTATS_RE = {
     "rms": re.compile(r"RMS level dB:\s*(-?[\d.]+|-?inf)"),
@@ -151,18 +158,20 @@ class Blocks:
 
     momentary: list[float]  # LUFS of each 400 ms block, every 100 ms
     short_term: list[float]  # LUFS of each 3 s window, every 100 ms
-    energy: float  # sum of squared samples (full scale 1)
-    max_abs: float  # sample peak, full scale 1
-    frames: int
+    energy: float | None = None  # sum of squared samples (full scale 1), if measured
+    max_abs: float | None = None  # sample peak, full scale 1, if measured
+    frames: int = 0
 
 
 def parse_blocks(log_text: str) -> Blocks:
-    """The blocks and totals in the log of an ffmpeg run through ``MEASURE_FILTERS``."""
+    """The blocks and totals in the log of an ffmpeg run through ``measure_filters``."""
     m: list[float] = []
     s: list[float] = []
     for found in _BLOCK_RE.finditer(log_text):
         m.append(_value(found.group(1)))
         s.append(_value(found.group(2)))
+    if "Overall" not in log_text:  # no astats: loudness only
+        return Blocks(m, s, frames=len(m))
     summary = log_text[log_text.rfind("Overall") :]
     found = {k: p.search(summary) for k, p in _ASTATS_RE.items()}
     if found["frames"] is None or found["rms"] is None or found["peak"] is None:
@@ -209,14 +218,21 @@ def loudness_of(parts: Sequence[Blocks], rate: int) -> Loudness:
     The blocks that would straddle two parts are missing: parts are cut inside
     pauses, where such blocks are silent and gated out.
     """
+    levels = all(p.energy is not None and p.max_abs is not None for p in parts)
     frames = sum(p.frames for p in parts)
-    energy = sum(p.energy for p in parts)
+    rms = peak = None
+    if levels:
+        energy = sum(p.energy or 0.0 for p in parts)
+        rms = db(math.sqrt(energy / frames)) if frames else SILENCE_DB
+        peak = db(max((p.max_abs or 0.0 for p in parts), default=0.0))
+    else:
+        frames = frames * rate // 10  # blocks are 100 ms apart
     return Loudness(
         integrated=round(gated_loudness([v for p in parts for v in p.momentary]), 2),
         lra=round(loudness_range([v for p in parts for v in p.short_term]), 2),
         true_peak=None,
-        rms=db(math.sqrt(energy / frames)) if frames else SILENCE_DB,
-        peak=db(max((p.max_abs for p in parts), default=0.0)),
+        rms=rms,
+        peak=peak,
         frames=frames,
         rate=rate,
     )
@@ -244,13 +260,14 @@ def run_measure(cmd: list[str], blocks: Iterable[bytes], what: str) -> str:
 
 
 def measure_pcm(blocks: Iterable[bytes], rate: int, *, master: str = "",
-                out_rate: int | None = None) -> Loudness:  # fmt: skip
+                out_rate: int | None = None, levels: bool = True) -> Loudness:  # fmt: skip
     """Measure mono s16le ``blocks`` at ``rate`` as they come (nothing is held).
 
     ``master``: ffmpeg filters to put the PCM through first (``master_filter``, which
     resamples to ``out_rate``), so that what is measured is what the encoder is given.
+    ``levels``: measure RMS and sample peak too (else they are None).
     """
-    chain = f"{master},{MEASURE_FILTERS}" if master else MEASURE_FILTERS
+    chain = f"{master},{measure_filters(levels)}" if master else measure_filters(levels)
     cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-v", "level+info",
            "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-af", chain,
            "-f", "null", "-"]  # fmt: skip
@@ -335,6 +352,6 @@ def measure_file(path: Path, *, true_peak: bool = True) -> Loudness:
 def gain_for(measured: Loudness, target: LoudnessTarget) -> float:
     """The one gain (dB) that brings ``measured`` to ``target``'s level."""
     level = measured.integrated if target.measure == "lufs" else measured.rms
-    if level <= -69.0:  # ebur128 reads silence as -70 LUFS: nothing to bring up
+    if level is None or level <= -69.0:  # ebur128 reads silence as -70 LUFS: nothing to bring up
         return 0.0
     return min(MAX_GAIN_DB, target.level - level)
