@@ -141,7 +141,8 @@ def deliver(
     took off (LUFS, dB RMS). The gain is tuned for LAME's loss at ``bitrate_kbps`` as
     predicted, then that is checked on the excerpt at the gain found.
     """
-    source = measure_pcm(sample(), rate)
+    # Its peaks where the limiter sees them: at the MP3's rate, once resampled.
+    source = measure_pcm(sample(), rate, master=f"aresample={out_rate}", out_rate=out_rate)
     start = level_of(source, target)
     gain = gain_for(source, target)
     points: list[tuple[float, float]] = []
@@ -151,7 +152,7 @@ def deliver(
     def master(g: float) -> str:
         return master_filter(g, target.ceiling, out_rate)
 
-    def linear(g: float) -> bool:  # the limiter holds sample peaks: under it, it cannot act
+    def linear(g: float) -> bool:  # the limiter holds these peaks: under it, it cannot act
         return (source.peak or 0.0) + g <= target.ceiling
 
     def probe(g: float) -> float:
