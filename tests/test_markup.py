@@ -560,3 +560,18 @@ def test_a_header_title_is_read_as_markdown_text(written: str, title: str) -> No
 
     assert inline_text(written) == title
     assert markdown_blocks(f"---\ntitle: {written}\n---\nText.\n")[0] == title
+
+
+def test_the_article_is_the_largest_outside_the_furniture(tmp_path: Path) -> None:
+    page = (
+        "<body><aside><article><p>Related: another review.</p></article></aside>"
+        "<article class='card'><p>Teaser.</p></article>"
+        "<article><h1>Volver</h1><p>The review itself, long enough to be the one.</p>"
+        "<article class='comment'><p>A comment.</p></article></article></body>"
+    )
+    title, blocks = html_blocks(page)
+    assert title == "Volver"
+    assert [b.text for b in blocks] == [
+        "The review itself, long enough to be the one.",
+        "A comment.",
+    ]

@@ -1,6 +1,8 @@
 """Which part of an HTML page is the article: the rest is the site around it.
 
-``<article>``, else ``<main>``, else an element with ``role="main"`` is the article.
+``<article>``, else ``<main>``, else an element with ``role="main"`` is the article
+(of several, the one with the most text, outside ``<aside>``, ``<nav>``, ``<header>``
+and ``<footer>``).
 A page with none of those but with a site's furniture around its text, in elements
 named menu, sidebar, widget, comments, share ... (``<nav>``, ``<header>``,
 ``<footer>`` and ``<aside>`` the reader drops by their tag), is a saved page of an
@@ -93,11 +95,25 @@ def _extracted(text: str) -> Any | None:
     return root
 
 
+def _largest(soup: Any, *args: Any, **kwargs: Any) -> Any | None:
+    """Of the elements found, the one with the most text, leaving out those inside the
+    site's furniture (a related post's ``<article>`` card in an ``<aside>``)."""
+    found = [
+        tag
+        for tag in soup.find_all(*args, **kwargs)
+        if tag.find_parent(_FURNITURE_TAGS) is None
+    ]
+    if len(found) <= 1:
+        return found[0] if found else None
+    return max(found, key=lambda tag: len(tag.get_text()))
+
+
 def article_root(soup: Any, text: str) -> Any:
     """The element of the parsed page ``soup`` (source ``text``) to read as the article."""
-    found = soup.find("article") or soup.find("main") or soup.find(attrs={"role": "main"})
-    if found is not None:
-        return found
+    for args, kwargs in ((("article",), {}), (("main",), {}), ((), {"role": "main"})):
+        found = _largest(soup, *args, **kwargs)
+        if found is not None:
+            return found
     body = soup.body or soup
     if not _has_furniture(body):
         return body
