@@ -315,3 +315,30 @@ def test_language_in_narrate_toml(tmp_path: Path) -> None:
     assert json.loads(run.stdout)["language"] == "de"
     run = _narrate(["plan", str(path), "--json", "--language", "es"], tmp_path)
     assert json.loads(run.stdout)["language"] == "es"
+
+
+def test_one_batch_worker_reads_each_review_in_its_own_language(tmp_path: Path) -> None:
+    """One worker process keeps one engine for every item: each review still gets its
+    own language's voice, and the next review does not inherit it (the English review
+    after the French one is read by the default voice, as it would be alone)."""
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    texts = {"a-fr": REVIEWS["fr"], "b-en": REVIEWS["en"], "c-de": REVIEWS["de"],
+             "d-en": REVIEWS["en"].replace("Pain and Glory", "Glory and Pain")}  # fmt: skip
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    run = _narrate(["batch", str(folder), "--out-dir", str(out), "--jobs", "1",
+                    "--profile", "draft", "--cache-dir", str(tmp_path / "c")],
+                   tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    got = {}
+    for mp3 in out.glob("*.mp3"):
+        tags = ID3(mp3)
+        got[str(tags["TIT2"])] = (tags["TLAN"].text[0], tags[f"TXXX:{TXXX_VOICE}"].text[0])
+    assert got == {
+        "Douleur et gloire": ("fra", "roa/fr"),
+        "Pain and Glory": ("eng", "default"),
+        "Leid und Herrlichkeit": ("deu", "gmw/de"),
+        "Glory and Pain": ("eng", "default"),
+    }

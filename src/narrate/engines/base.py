@@ -245,10 +245,12 @@ class Engine(ABC):
     def voice_for_language(self, language: str) -> str | None:
         """The voice (id, or None for the engine's default) to read ``language`` with.
 
-        The current voice when it speaks the language as well as any; else the best
-        match. An engine with no voice for it says so here: this one keeps its voice.
+        None when the default voice speaks it as well as any; else the best match. The
+        answer never depends on the voice the engine last spoke with (a batch worker's
+        engine reads review after review). An engine with no voice for the language
+        says so here; this one has only its default.
         """
-        return self.settings.voice
+        return None
 
     def voice_for_script(self, script: str, sample: str = "") -> str | None:
         """The voice that reads a span of ``script`` (``script_of`` names; ``sample`` is

@@ -232,19 +232,20 @@ class PiperEngine(Engine):
         return self._file.as_voice()
 
     def voice_for_language(self, language: str) -> str | None:
-        """The installed Piper voice for ``language``; with none, ``UnknownVoiceError``
-        names the language and how to add a voice."""
+        """The installed Piper voice for ``language`` (None: the default one, when it
+        speaks it as well as any); with none, ``UnknownVoiceError`` names the language
+        and how to add a voice."""
         from ..segment.language import language_name
 
-        current = self._file.as_voice()
-        found = best_voice([current, *self.voices()], language, current)
+        default = resolve_voice(None).as_voice()
+        found = best_voice(self.voices(), language, default)
         if found is None:
             raise UnknownVoiceError(
                 f"no installed Piper voice speaks {language_name(language)} ({language}): "
                 f"add one with --voice PATH.onnx (a Piper voice with its .onnx.json beside "
                 f"it), or use --engine pyttsx3"
             )
-        return self.settings.voice if found.id == current.id else found.id
+        return None if found.id == default.id else found.id
 
     def find_voice(self, wanted: str) -> Voice:
         """An installed voice by name, or the path of an ``.onnx`` voice (its id: the path)."""

@@ -306,17 +306,16 @@ class Pyttsx3Engine(Engine):
         return None
 
     def voice_for_language(self, language: str) -> str | None:
-        """espeak-ng's voice for ``language`` ("fr" -> roa/fr, "zh" -> sit/cmn); without
-        one, a warning and the current voice."""
-        current = self.current_voice()
-        found = best_voice(self.voices(), language, current)
+        """espeak-ng's voice for ``language`` ("fr" -> roa/fr, "zh" -> sit/cmn); None when
+        the default voice speaks it as well as any; without one, a warning and None."""
+        voices = self.voices()
+        default = next((v for v in voices if v.id == Pyttsx3Engine._default_voice), None)
+        found = best_voice(voices, language, default)
         if found is None:
-            log.warning("espeak-ng has no voice for the language %s; the voice %s reads it",
-                        language, self.voice_label())  # fmt: skip
-            return self.settings.voice
-        if current is not None and found.id == current.id:
-            return self.settings.voice
-        return found.id
+            log.warning("espeak-ng has no voice for the language %s; the default voice "
+                        "reads it", language)  # fmt: skip
+            return None
+        return None if default is not None and found.id == default.id else found.id
 
     def use_voice(self, voice: str | None) -> None:
         if voice == self.settings.voice:
