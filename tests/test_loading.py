@@ -151,7 +151,7 @@ def test_guess_format(name: str, override: str | None, expected: str) -> None:
 def test_unknown_format_override() -> None:
     with pytest.raises(InputError) as info:
         guess_format("r.txt", "pdf")
-    assert str(info.value) == "r.txt: unknown format 'pdf' (expected txt, md or html)"
+    assert str(info.value) == "r.txt: unknown format 'pdf' (expected txt, md, mdx or html)"
 
 
 def test_plain_paragraphs() -> None:
@@ -206,8 +206,17 @@ print("code is not read")
 """
 
 
+def _markdown_with_header(text: str) -> tuple[str | None, list[Block]]:
+    """``markdown_blocks`` of a post's body, with the title of its header (as load_text)."""
+    from narrate.loading.frontmatter import split_header
+    from narrate.loading.metafields import Context, read_metadata
+
+    header = split_header(text)
+    return markdown_blocks(header.body, read_metadata(header.fields, Context("t.md", None)).title)
+
+
 def test_markdown_blocks() -> None:
-    title, blocks = markdown_blocks(MARKDOWN)
+    title, blocks = _markdown_with_header(MARKDOWN)
     assert title == "Pain and Glory: a review"  # front matter wins over the leading h1 ...
     assert blocks == [
         Block("Pain and Glory", level=1),  # ... which differs from it, so it stays
@@ -239,12 +248,12 @@ def test_markdown_leading_h1_is_the_title() -> None:
 
 def test_markdown_front_matter_title_keeps_a_different_h1() -> None:
     text = "---\ntitle: Review\n---\n# Pain *and* Glory\n\nText here.\n"
-    title, blocks = markdown_blocks(text)
+    title, blocks = _markdown_with_header(text)
     assert title == "Review"
     assert blocks == [Block("Pain and Glory", level=1), Block("Text here.")]
     # The same text as the front-matter title: the h1 is the title, not read twice.
-    title, blocks = markdown_blocks(text.replace("Review", '"Pain  and Glory"'))
-    assert title == "Pain and Glory"  # read as Markdown text: spaces joined
+    title, blocks = _markdown_with_header(text.replace("Review", '"Pain  and Glory"'))
+    assert title == "Pain and Glory"
     assert blocks == [Block("Text here.")]
 
 

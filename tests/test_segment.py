@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import io
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -564,7 +565,8 @@ def _md_document(draw: st.DrawFn) -> _MdCase:
     title = None
     text = "\n\n".join(m for _, m, _ in blocks) + "\n"
     if front is not None:
-        text = "---\ntitle: " + " ".join(front) + "\n---\n\n" + text
+        # A JSON string is a YAML string: quoted, so "a:" is a title, not a syntax error.
+        text = "---\ntitle: " + json.dumps(" ".join(front)) + "\n---\n\n" + text
     if blocks[0][0] == "h1" and (front is None or front == blocks[0][2][0]):
         title = blocks[0][2][0]
         blocks = blocks[1:]

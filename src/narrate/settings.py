@@ -37,6 +37,7 @@ class TextSettings:
     alt_text: bool = False  # read the alt text of images
     links: str = "say"  # a bare URL: "say" its site ("justwatch dot com") or "skip" it
     language: str | None = None  # --language (lowercase BCP 47): wins over the post's own
+    site_root: Path | None = None  # where a header's "/images/cover.jpg" is found
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from markdown_it.rules_core import StateCore
     from markdown_it.token import Token
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_FM_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.M)
-
 
 # markdown-it stops parsing at ``maxNesting`` block levels and silently drops the
 # rest of the container (commonmark's default is 20: ten nested lists). Here the
@@ -165,7 +162,7 @@ def _markdown_in_html(md: MarkdownIt, fragment: str, env: dict) -> str:
 
 
 def markdown_blocks(
-    text: str, options: ReadOptions = PROSE_ONLY
+    text: str, options: ReadOptions = PROSE_ONLY, title: str | None = None
 ) -> tuple[str | None, list[Block]]:
     """Markdown: headings, paragraphs, lists, quotes, tables and footnotes.
 
@@ -177,19 +174,13 @@ def markdown_blocks(
     block; every paragraph, heading or table row inside it is an item. A block quote's
     blocks have ``kind="quote"``; a table is one block of ``kind="table"`` whose items
     are its rows; footnote definitions are read at the end as one "Notes" chapter
-    (unless ``options.footnotes`` is off), and their marks never. The title is a
-    YAML front-matter ``title:``, else a leading level-1 heading. A leading level-1
-    heading is not a block when it is the title (no front-matter title, or the same
+    (unless ``options.footnotes`` is off), and their marks never. The title is
+    ``title`` (the post header's, cut off before this by
+    :mod:`narrate.loading.frontmatter`), else a leading level-1 heading. A leading
+    level-1 heading is not a block when it is the title (no header title, or the same
     text as it); otherwise it stays a heading, so its words are read.
     """
     text = clean_text(text)
-    title: str | None = None
-    front = _FRONT_MATTER.match(text)
-    if front:
-        found = _FM_TITLE.search(front.group(1))
-        if found:
-            title = inline_text(found.group(1).strip().strip("\"'")) or None
-        text = text[front.end() :]
     text = strip_site_syntax(text)
 
     md = make_parser()

@@ -23,11 +23,22 @@ _TITLE_END = ".!?,;:\u2026"
 _CLOSERS = "\"'\u2019\u201d\u00bb)]"
 
 
+_JEKYLL_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-(?=.)")
+
+
 def title_from_filename(name: str) -> str:
-    """``"reviews/pain-and-glory.txt"`` -> ``"Pain and Glory"``; stdin -> ``"Untitled"``."""
+    """``"reviews/pain-and-glory.txt"`` -> ``"Pain and Glory"``; stdin -> ``"Untitled"``.
+
+    A Jekyll date prefix is not part of the title (``2017-02-26-get-out-review.md`` ->
+    "Get Out Review"), and a page bundle's ``index.md`` is named by its folder.
+    """
     if name == STDIN_NAME:
         return UNTITLED
-    words = re.sub(r"[-_\s]+", " ", Path(name).stem).split()
+    path = Path(name)
+    stem = path.stem
+    if stem.lower() in ("index", "_index") and path.parent.name not in ("", ".", ".."):
+        stem = path.parent.name
+    words = re.sub(r"[-_\s]+", " ", _JEKYLL_DATE.sub("", stem, count=1)).split()
     out = []
     for i, word in enumerate(words):
         if i > 0 and word.lower() in SMALL_WORDS:
@@ -81,16 +92,19 @@ def document_title(
 ) -> tuple[str, list[Block]]:
     """The document title rule, the one home that ``read`` and ``batch`` both call.
 
-    ``title`` if given, else ``settings.tags.title``, else a plain-text title line,
-    else the Markdown/HTML title, else one made from the file name. Returns the title
-    and the blocks left to narrate (a title line is never a chapter).
+    ``title`` if given, else ``settings.tags.title``, else the post header's title,
+    else a plain-text title line, else the Markdown/HTML title, else one made from the
+    file name. Returns the title and the blocks left to narrate (a title line is never
+    a chapter; with a header title, a first line is a title line only when it says
+    the same, so no other words are lost).
     """
     blocks = list(loaded.blocks)
     found = loaded.title
     if loaded.format == "txt":
         line = title_line(blocks)
-        if line is not None:
-            found = line
+        header = loaded.metadata.title
+        if line is not None and (header is None or line.split() == header.split()):
+            found = header or line
             blocks = blocks[1:]
     chosen = (
         clean_title(title)
