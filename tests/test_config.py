@@ -199,7 +199,7 @@ def test_a_broken_config_file_does_not_touch_commands_that_do_not_use_it(home: P
         ("date = '2024-13-01'", "key 'date': date '2024-13-01' is not a real date "
                                 "(for example 2024-05-31 or 2024)"),
         ("intro = '{autor}'", "key 'intro': unknown field {autor} (fields: title, author, "
-                              "album, genre, date, year)"),
+                              "album, genre, date, year, rating)"),
         ("rate = ", "invalid TOML: Invalid value (at line 1, column 8)"),
     ],
 )  # fmt: skip

@@ -34,6 +34,9 @@ def _settings(intro: str | None = None, outro: str | None = None, **tags: object
     )
 
 
+FIELD_LIST = "fields: title, author, album, genre, date, year, rating"
+
+
 def test_template_fields_in_order() -> None:
     assert template_fields("{title}. A review by {author}, {year}.") == ("title", "author", "year")
     assert template_fields("No fields, {{braces}} kept.") == ()
@@ -42,11 +45,11 @@ def test_template_fields_in_order() -> None:
 @pytest.mark.parametrize(
     ("template", "message"),
     [
-        ("{autor}", "unknown field {autor} (fields: title, author, album, genre, date, year)"),
-        ("{}", "unknown field {} (fields: title, author, album, genre, date, year)"),
-        ("{0}", "unknown field {0} (fields: title, author, album, genre, date, year)"),
+        ("{autor}", f"unknown field {{autor}} ({FIELD_LIST})"),
+        ("{}", f"unknown field {{}} ({FIELD_LIST})"),
+        ("{0}", f"unknown field {{0}} ({FIELD_LIST})"),
         ("{title.upper}", "unknown field {title.upper} (fields: title, author, album, genre, "
-                          "date, year)"),
+                          "date, year, rating)"),
         ("{title!r}", "write the field as {title}, without ! or :"),
         ("{title:>20}", "write the field as {title}, without ! or :"),
         ("{title", "expected '}' before end of string (write {{ and }} for literal braces)"),
@@ -171,7 +174,7 @@ def test_cli_refuses_a_bad_template_before_reading_anything(tmp_path: Path) -> N
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert result.stderr.splitlines()[-1] == (  # type: ignore[attr-defined]
         "Error: Invalid value for '--intro': unknown field {autor} "
-        "(fields: title, author, album, genre, date, year)"
+        "(fields: title, author, album, genre, date, year, rating)"
     )
 
 

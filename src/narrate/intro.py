@@ -18,6 +18,7 @@ from dataclasses import replace
 from .errors import InputError
 from .model import Document, Segment
 from .settings import Settings
+from .tags.post import post_tags
 
 INTRO_TITLE = "Introduction"
 OUTRO_TITLE = "Credits"
@@ -29,8 +30,9 @@ FIELDS = {
     "author": "--author",
     "album": "--album",
     "genre": "--genre",
-    "date": "--date (default: today)",
+    "date": "--date (default: the post's date, else today)",
     "year": "the year of --date",
+    "rating": "the post's rating (its header's rating/score/stars/grade)",
 }
 
 
@@ -62,15 +64,16 @@ def check_template(template: str | None) -> str | None:
 
 
 def template_values(doc: Document, settings: Settings) -> dict[str, str | None]:
-    t = settings.tags
+    t = post_tags(settings.tags, doc.metadata)
     date = t.resolved_date()
     return {
         "title": t.title or doc.title,
         "author": t.author,
         "album": t.album,
         "genre": t.genre,
-        "date": date,
+        "date": date[:10],
         "year": date[:4],
+        "rating": doc.metadata.rating,
     }
 
 

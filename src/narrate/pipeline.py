@@ -41,6 +41,7 @@ from .tags import (
     load_cover,
     write_tags,
 )
+from .tags.post import post_frames, post_tags
 from .transcripts import chapters_from_timeline, chapters_json, to_srt, to_vtt
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def tag_data(
     fingerprint: str | None = None,
     source: str | None = None,
 ) -> TagData:
-    t = settings.tags
+    t = post_tags(settings.tags, doc.metadata)  # the flags win over the post's header
     return TagData(
         title=t.title or doc.title,
         artist=t.author,
@@ -150,6 +151,7 @@ def tag_data(
         chapters=chapters_from_timeline(tl),
         fingerprint=fingerprint,
         source=source,
+        post=post_frames(doc.metadata),
     )
 
 
@@ -181,7 +183,8 @@ def narrate(
             raise InputError(f"{doc.source or doc.title}: {exc}") from None
     # A bad cover, and chapters, times or text no ID3 tag can hold, fail before any
     # synthesis too.
-    cover = load_cover(settings.tags.cover) if settings.tags.cover is not None else None
+    cover_path = post_tags(settings.tags, doc.metadata).cover
+    cover = load_cover(cover_path) if cover_path is not None else None
     check_tag_room(doc, output, settings, len(cover[0]) if cover else 0)
     store = store or ClipStore(settings.cache_dir)
     own_engine = engine is None
@@ -278,7 +281,7 @@ PATH_MAX = 4096
 def input_paths(doc: Document, settings: Settings) -> list[Path]:
     """The files a narration reads, which its outputs must never replace."""
     named = [doc.source if doc.source not in ("", "-", "<stdin>") else None,
-             settings.text.lexicon, settings.tags.cover]  # fmt: skip
+             settings.text.lexicon, settings.tags.cover, doc.metadata.cover]  # fmt: skip
     return [Path(p) for p in named if p]
 
 

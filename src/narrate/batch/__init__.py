@@ -23,6 +23,7 @@ from .fingerprint import fingerprint, up_to_date
 from .item import close_engines, narrate_item, worker_engine
 from .manifest import MANIFEST_KEYS, RATE_RANGE, load_manifest
 from .model import (
+    DRAFT,
     FAILED,
     LOCK_DIR,
     OK,
@@ -43,8 +44,9 @@ from .probe import check_voices, engine_version
 from .run import BatchAborted, check_out_dir, check_report_path, run_batch, write_report
 
 __all__ = [
-    "EXECUTORS", "FAILED", "LOCK_DIR", "MANIFEST_KEYS", "MAX_NAME_BYTES", "OK", "RATE_RANGE",
-    "SUPPORTED_SUFFIXES", "UP_TO_DATE", "BatchAborted", "BatchPlan", "BatchResult", "Entry",
+    "DRAFT", "EXECUTORS", "FAILED", "LOCK_DIR", "MANIFEST_KEYS", "MAX_NAME_BYTES", "OK",
+    "RATE_RANGE", "SUPPORTED_SUFFIXES", "UP_TO_DATE", "BatchAborted", "BatchPlan", "BatchResult",
+    "Entry",
     "ErrorData", "Executor", "Heartbeat", "ItemProgress", "ItemResult", "Progress", "WorkItem",
     "check_out_dir", "check_output_name", "check_voices", "close_engines", "collect_paths",
     "create_executor", "engine_version", "fingerprint", "holder_of", "load_manifest",

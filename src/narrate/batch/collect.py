@@ -12,7 +12,7 @@ from typing import TextIO
 
 from .model import Entry
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".rmd", ".mdx")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 def _supported(path: Path) -> bool:

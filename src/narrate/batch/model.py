@@ -20,6 +20,7 @@ from ..settings import Settings
 OK = "ok"
 UP_TO_DATE = "up to date"
 FAILED = "failed"
+DRAFT = "draft"  # the post says draft: true / published: false; not narrated
 
 LOCK_DIR = ".narrate-locks"
 
@@ -74,7 +75,7 @@ class WorkItem:
 class ItemResult:
     source: str
     output: str | None
-    status: str  # OK, UP_TO_DATE or FAILED
+    status: str  # OK, UP_TO_DATE, DRAFT or FAILED
     reason: str | None = None
     title: str | None = None
     duration: float = 0.0  # seconds of audio
@@ -102,7 +103,7 @@ class ItemResult:
 @dataclass(frozen=True)
 class BatchPlan:
     work: tuple[WorkItem, ...]  # to narrate
-    settled: tuple[ItemResult, ...]  # up to date, or failed before any work
+    settled: tuple[ItemResult, ...]  # up to date, drafts, or failed before any work
 
     @property
     def total(self) -> int:
@@ -162,6 +163,7 @@ class BatchResult:
                 "ok": self.count(OK),
                 "up_to_date": self.count(UP_TO_DATE),
                 "failed": self.count(FAILED),
+                "draft": self.count(DRAFT),
                 "audio_seconds": round(self.audio_seconds, 3),
                 "elapsed": round(self.elapsed, 3),
             },

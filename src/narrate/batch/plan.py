@@ -6,7 +6,8 @@ Settings: manifest item > manifest ``[defaults]`` > command-line options; a mani
 comes from :func:`narrate.segment.document_title`, the rule ``read`` uses too. An
 entry whose MP3 already carries its fingerprint is settled as "up to date"; an
 unreadable input, a bad cover, an unsafe or unusable output name fails here, that
-entry only. Nothing is written and no engine starts in this process.
+entry only. A draft (``draft: true``, ``published: false``) is settled as "draft" and
+not narrated. Nothing is written and no engine starts in this process.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any
 
 from ..clips import ClipStore
 from ..errors import CoverError, ItemError, OutputError
+from ..metadata import Metadata
 from ..profiles import apply_profile
 from ..settings import Settings, VoiceSettings
 from .fingerprint import fingerprint, up_to_date
-from .model import FAILED, BatchPlan, Entry, ItemResult, WorkItem
+from .model import DRAFT, FAILED, BatchPlan, Entry, ItemResult, WorkItem
 from .names import MAX_NAME_BYTES, PATHLIKE_TITLE, Names, check_output_name, shown, source_id
 
 log = logging.getLogger(__name__)
@@ -35,10 +37,16 @@ def resolve_title(source: Path, settings: Settings) -> str:
 
     Raises ``InputError`` for an unreadable input.
     """
+    return resolve_post(source, settings)[0]
+
+
+def resolve_post(source: Path, settings: Settings) -> tuple[str, Metadata]:
+    """The title ``load_document`` would give ``source``, and the post's own metadata."""
     from ..loading import load_text
     from ..segment import document_title
 
-    return document_title(load_text(source, settings.text), settings)[0]
+    loaded = load_text(source, settings.text)
+    return document_title(loaded, settings)[0], loaded.metadata
 
 
 def _item_settings(base: Settings, options: Mapping[str, Any]) -> Settings:
@@ -57,7 +65,8 @@ def _absolute(settings: Settings) -> Settings:
     return replace(
         settings,
         tags=replace(t, cover=t.cover.absolute() if t.cover else None),
-        text=replace(x, lexicon=x.lexicon.absolute() if x.lexicon else None),
+        text=replace(x, lexicon=x.lexicon.absolute() if x.lexicon else None,
+                     site_root=x.site_root.absolute() if x.site_root else None),
         cache_dir=ClipStore(settings.cache_dir).root.absolute(),
     )
 
@@ -115,9 +124,14 @@ def plan_batch(
             continue
         s = _absolute(_item_settings(base, e.options))
         try:
-            title = resolve_title(e.source, s)
+            title, meta = resolve_post(e.source, s)
         except ItemError as exc:
             fail(index, e, str(exc))
+            continue
+        if meta.draft:  # a post its author has not published is not an episode either
+            log.info("%s: a draft, not narrated", e.label)
+            settled.append(ItemResult(e.label, None, DRAFT, "draft: not published",
+                                      title=title, index=index))  # fmt: skip
             continue
         if PATHLIKE_TITLE.search(title):
             fail(index, e, f"title {title!r} looks like a path; it cannot name an output file",

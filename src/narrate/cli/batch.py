@@ -20,17 +20,20 @@ if TYPE_CHECKING:  # the batch package is imported only when the command runs
 
 def format_summary(result: BatchResult) -> str:
     """A table, one row per item (status, source, output or reason), then the totals."""
-    from ..batch import FAILED, OK, UP_TO_DATE
+    from ..batch import DRAFT, FAILED, OK, UP_TO_DATE
 
     width = max([len(r.source) for r in result.items] + [6])
     width = min(width, 60)
     rows = [f"{'status':<10}  {'source':<{width}}  output / reason"]
     for r in result.items:
-        detail = r.reason if r.status == FAILED else f"{r.output}  ({minutes(r.duration)})"
+        detail = (r.reason if r.status in (FAILED, DRAFT)
+                  else f"{r.output}  ({minutes(r.duration)})")  # fmt: skip
         rows.append(f"{r.status:<10}  {r.source:<{width}}  {detail}")
+    drafts = result.count(DRAFT)
     rows.append(
         f"{plural(len(result.items), 'item')}: {result.count(OK)} ok, "
-        f"{result.count(UP_TO_DATE)} up to date, {result.count(FAILED)} failed; "
+        f"{result.count(UP_TO_DATE)} up to date, {result.count(FAILED)} failed"
+        f"{f', {drafts} skipped as drafts' if drafts else ''}; "
         f"{result.audio_seconds / 60:.1f} min of audio in {minutes(result.elapsed)}"
     )
     return "\n".join(rows)

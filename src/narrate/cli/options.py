@@ -125,8 +125,11 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--description", help="Description tag [default: the first paragraph]."),
     click.option("--cover", type=click.Path(path_type=Path, dir_okay=False),
                  help="Cover art, JPEG or PNG."),
-    click.option("--format", "text_format", type=click.Choice(["txt", "md", "html"]),
+    click.option("--format", "text_format", type=click.Choice(["txt", "md", "mdx", "html"]),
                  help="Input format [default: from the extension]."),
+    click.option("--site-root", type=click.Path(path_type=Path, file_okay=False),
+                 help="The site's folder, where a post header's cover (/images/x.jpg) is "
+                      "found [default: beside the post, its bundle, its parent folders]."),
     click.option("--encoding", help="Input encoding [default: detected]."),
     click.option("--footnotes", type=click.Choice(FOOTNOTE_CHOICES), default="read",
                  show_default=True,
@@ -143,7 +146,7 @@ NARRATION_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--intro", callback=_template, metavar="TEMPLATE",
                  help='Spoken first, as the chapter "Introduction", e.g. '
                       '"{title}. A review by {author}." Fields: title, author, album, genre, '
-                      'date, year.'),
+                      'date, year, rating.'),
     click.option("--outro", callback=_template, metavar="TEMPLATE",
                  help='Spoken last, as the chapter "Credits" (same fields as --intro).'),
     click.option("--links", type=click.Choice(LINK_MODES), default=TextSettings.links,
@@ -190,7 +193,8 @@ def settings_from_options(kw: dict[str, Any]) -> Settings:
         text=TextSettings(format=p("text_format"), encoding=p("encoding"), lexicon=p("lexicon"),
                           max_sentence_chars=p("max_sentence_chars"), max_chars=p("max_chars"),
                           intro=p("intro"), outro=p("outro"), footnotes=p("footnotes"),
-                          alt_text=p("alt_text"), links=p("links"), language=p("language")),
+                          alt_text=p("alt_text"), links=p("links"), language=p("language"),
+                          site_root=p("site_root")),
         audio=AudioSettings(pause=p("pause"), sentence_pause=p("sentence_pause"),
                             head=p("head"), tail=p("tail"), bitrate=p("bitrate")),
         tags=TagSettings(author=p("author"), album=p("album"), genre=p("genre"), date=p("date"),

@@ -23,6 +23,7 @@ TXXX_LRA = "NARRATE_LOUDNESS_RANGE_LU"
 
 _ONE = Decimal(1)
 _DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
+_TIMESTAMP_RE = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?\Z")
 
 
 def ms(seconds: float) -> int:
@@ -63,10 +64,18 @@ def guid_for_name(name: str) -> str:
 
 
 def check_date(value: str) -> str:
-    """Return ``value`` if it is a real date written YYYY, YYYY-MM or YYYY-MM-DD.
+    """Return ``value`` if it is a real date written YYYY, YYYY-MM or YYYY-MM-DD, or
+    a date and time YYYY-MM-DDTHH:MM[:SS] (an ID3 timestamp: no zone).
 
     Raises ``ValueError`` with a one-line reason otherwise (e.g. "2024-5-3").
     """
+    stamp = _TIMESTAMP_RE.match(value)
+    if stamp:
+        check_date(stamp.group(1))
+        hour, minute, second = (int(g or 0) for g in stamp.groups()[1:])
+        if hour > 23 or minute > 59 or second > 59:
+            raise ValueError(f"date {value!r} is not a real time of day")
+        return value
     if not _DATE_RE.match(value):
         raise ValueError(f"date must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
     parts = [int(p) for p in value.split("-")] + [1, 1]
@@ -95,7 +104,7 @@ class TagData:
     artist: str | None = None
     album: str | None = None
     genre: str = "Speech"
-    date: str | None = None  # "YYYY-MM-DD", "YYYY-MM" or "YYYY"
+    date: str | None = None  # "YYYY-MM-DD", "YYYY-MM", "YYYY" or "YYYY-MM-DDTHH:MM:SS" (UTC)
     description: str | None = None  # COMM (lang = language, desc "")
     lyrics: str | None = None  # full display text -> USLT
     cover: Path | None = None  # JPEG or PNG -> APIC type 3 (front cover)
@@ -109,6 +118,7 @@ class TagData:
     fingerprint: str | None = None  # TXXX NARRATE_FINGERPRINT
     source: str | None = None  # TXXX NARRATE_SOURCE
     measured: tuple[tuple[str, str], ...] = ()  # more TXXX frames (desc, value): loudness
+    post: tuple[tuple[str, str], ...] = ()  # TXXX frames of the post's own metadata (rating)
 
 
 @dataclass(frozen=True)

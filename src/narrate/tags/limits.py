@@ -44,7 +44,8 @@ def tag_size_bound(data: TagData, cover_bytes: int = 0) -> int:
     )  # fmt: skip
     for text in (data.description, data.lyrics):  # COMM, USLT: + language, empty desc
         size += _text_bytes(text) + 3 + 4 if text is not None else 0
-    for value in (data.engine, data.voice, data.guid, data.fingerprint, data.source):
+    extra = [value for _, value in (*data.measured, *data.post)]
+    for value in (data.engine, data.voice, data.guid, data.fingerprint, data.source, *extra):
         size += _text_bytes(value) + _TEXT + 20 * _CHAR if value else 0  # TXXX + desc
     if data.cover is not None or cover_bytes:
         size += _FRAME + 1 + len("image/jpeg") + 1 + 1 + 4 + cover_bytes

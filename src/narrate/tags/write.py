@@ -16,6 +16,7 @@ from mutagen.id3 import (
     TALB,
     TCON,
     TDRC,
+    TIME,
     TIT2,
     TLAN,
     TPE1,
@@ -95,6 +96,7 @@ def _build(data: TagData, cover: tuple[bytes, str] | None, enc: Encoding) -> ID3
         (TXXX_FINGERPRINT, data.fingerprint),
         (TXXX_SOURCE, data.source),
         *data.measured,
+        *data.post,
     ):
         if value:
             tags.add(TXXX(encoding=enc, desc=desc, text=[value]))
@@ -124,6 +126,13 @@ def _build(data: TagData, cover: tuple[bytes, str] | None, enc: Encoding) -> ID3
     return tags
 
 
+def _add_v23_time(tags: ID3, date: str | None, enc: Encoding) -> None:
+    """ID3v2.3's TIME (HHMM) for a timestamp: mutagen leaves it out at minute 0."""
+    if date and "T" in date and "TIME" not in tags:
+        hour, minute = date.split("T", 1)[1].split(":")[:2]
+        tags.add(TIME(encoding=enc, text=[f"{hour}{minute}"]))
+
+
 def io_cause(exc: BaseException) -> OSError | None:
     """The OSError behind a mutagen error, if there is one."""
     for cand in (*getattr(exc, "args", ())[:1], exc.__cause__, exc.__context__):
@@ -148,6 +157,7 @@ def write_tags(mp3: Path, data: TagData, id3_version: int = 3) -> None:
     tags = _build(data, cover, enc)
     if id3_version == 3:
         tags.update_to_v23()  # TDRC -> TYER (+ TDAT), also inside CHAP/CTOC
+        _add_v23_time(tags, data.date, enc)
     try:
         MP3(mp3)  # refuse to tag something that is not an MP3
         tags.save(mp3, v1=0, v2_version=id3_version)
