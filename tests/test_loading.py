@@ -212,7 +212,8 @@ def _markdown_with_header(text: str) -> tuple[str | None, list[Block]]:
     from narrate.loading.metafields import Context, read_metadata
 
     header = split_header(text)
-    return markdown_blocks(header.body, read_metadata(header.fields, Context("t.md", None)).title)
+    meta = read_metadata(header.fields, Context("t.md", None))
+    return markdown_blocks(header.body, title=meta.title)
 
 
 def test_markdown_blocks() -> None:
