@@ -350,11 +350,14 @@ def test_plan_json(run, tone_review) -> None:
     # est = words * 60 / 150 + sentence pauses + head (first) / pause or tail (after).
     assert data["segments"] == [
         {"index": 0, "title": "The first paragraph opens here. It…", "sentences": 2,
-         "chars": 60, "est_seconds": round(11 * 0.4 + 0.25 + 0.5 + 2.0, 1)},
+         "chars": 60, "est_seconds": round(11 * 0.4 + 0.25 + 0.5 + 2.0, 1),
+         "speech": ["The first paragraph opens here.", "It has a second sentence too."]},
         {"index": 1, "title": "Another paragraph speaks briefly.", "sentences": 1,
-         "chars": 33, "est_seconds": round(4 * 0.4 + 2.0, 1)},
+         "chars": 33, "est_seconds": round(4 * 0.4 + 2.0, 1),
+         "speech": ["Another paragraph speaks briefly."]},
         {"index": 2, "title": "The closing paragraph arrives. Then it…", "sentences": 3,
-         "chars": 56, "est_seconds": round(9 * 0.4 + 2 * 0.25 + 1.0, 1)},
+         "chars": 56, "est_seconds": round(9 * 0.4 + 2 * 0.25 + 1.0, 1),
+         "speech": ["The closing paragraph arrives.", "Then it ends.", "Finally done."]},
     ]  # fmt: skip
 
 

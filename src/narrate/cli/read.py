@@ -84,18 +84,29 @@ def read(ctx: click.Context, review: str | None, output: Path | None, title: str
 @cli.command()
 @click.argument("review", required=False, metavar="[REVIEW]")
 @click.option("--title", help="Title [default: from the review or its file name].")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output: the chapters with their speech, and the post's "
+                   "metadata.")  # fmt: skip
+@click.option("--speech", "as_speech", is_flag=True,
+              help="Print exactly what the engine will be given: one sentence a line, "
+                   "chapter by chapter.")  # fmt: skip
 @narration_options
-def plan(review: str | None, title: str | None, as_json: bool, settings: Settings) -> None:
+def plan(review: str | None, title: str | None, as_json: bool, as_speech: bool,
+         settings: Settings) -> None:  # fmt: skip
     """Show the segments REVIEW becomes, without synthesizing anything."""
-    from ..segment import load_document, plan_rows
+    from ..segment import load_document
+    from ..segment.plan import plan_metadata, plan_rows, speech_text
 
     with ExitStack() as stack:
         doc = load_document(source_path(stack, review), settings, title=title)
     rows = plan_rows(doc, settings)
     if as_json:
-        click.echo(json.dumps({"title": doc.title, "language": doc.language, "segments": rows},
+        click.echo(json.dumps({"title": doc.title, "language": doc.language,
+                               "metadata": plan_metadata(doc, settings), "segments": rows},
                               ensure_ascii=False, indent=2))  # fmt: skip
+        return
+    if as_speech:
+        click.echo(speech_text(doc))
         return
     click.echo(f"# {doc.title}")
     click.echo(f"{'#':>3}  {'sentences':>9}  {'chars':>6}  {'est.':>6}  title")
