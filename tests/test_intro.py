@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from narrate.errors import InputError
-from narrate.intro import (
+from narrate.pipeline import default_description, narrate
+from narrate.segment import load_document
+from narrate.segment.intro import (
     FIELDS,
     INTRO,
     INTRO_TITLE,
@@ -21,8 +23,6 @@ from narrate.intro import (
     check_template,
     template_fields,
 )
-from narrate.pipeline import default_description, narrate
-from narrate.segment import load_document
 from narrate.settings import Settings, TagSettings, TextSettings, VoiceSettings
 
 

@@ -31,7 +31,7 @@ class TextSettings:
     lexicon: Path | None = None
     max_sentence_chars: int = 400  # longer sentences are split at clause/word bounds
     max_chars: int = 2_000_000  # documented hard limit for a whole input (~30 h of speech)
-    intro: str | None = None  # template spoken before the first paragraph (see intro.py)
+    intro: str | None = None  # template spoken before the first paragraph (see segment/intro.py)
     outro: str | None = None  # template spoken after the last paragraph
     footnotes: str = "read"  # "read": footnotes at the end, as "Notes"; "skip": not read
     alt_text: bool = False  # read the alt text of images

@@ -157,7 +157,7 @@ def paragraphs_of(mp3: Path, text: Path | None) -> tuple[str, ...]:
     With ``text``, each paragraph is its speech, the words narrate sends the engine
     (narrate.ear says "★★★½" as "three and a half stars" and "$63M" as "sixty-three
     million dollars"), so the check hears exactly those. Narrate's spoken intro and outro
-    (their own chapters, titled as narrate.intro titles them, beyond the text's
+    (their own chapters, titled as narrate.segment.intro titles them, beyond the text's
     paragraphs) are taken from the lyrics.
     """
     from ..tags import read_tags
@@ -166,8 +166,8 @@ def paragraphs_of(mp3: Path, text: Path | None) -> tuple[str, ...]:
     lyrics = tuple(p.strip() for p in (tags.lyrics or "").split("\n\n") if p.strip())
     if text is None:
         return lyrics
-    from ..intro import INTRO_TITLE, OUTRO_TITLE
     from ..segment import load_document
+    from ..segment.intro import INTRO_TITLE, OUTRO_TITLE
     from ..settings import Settings
 
     own = tuple(s.speech for s in load_document(text, Settings()).segments)

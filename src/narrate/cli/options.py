@@ -51,7 +51,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 
 
 def _template(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from ..intro import check_template
+    from ..segment.intro import check_template
 
     try:
         return check_template(value)

@@ -45,6 +45,7 @@ from ..model import Document
 from ..settings import Settings
 from ..speech import load_lexicon
 from .chapters import build_segments
+from .intro import add_intro_outro
 from .language import choose_language
 from .plan import DEFAULT_WPM, plan_rows
 from .sentences import (
@@ -127,8 +128,6 @@ def load_document(
         len(segments),
         sum(len(s.sentences) for s in segments),
     )
-    from ..intro import add_intro_outro  # the spoken intro and outro, when asked for
-
     doc = Document(title=doc_title, segments=tuple(segments), source=loaded.name,
                    metadata=loaded.metadata, language=choice.language)  # fmt: skip
     return add_intro_outro(doc, settings)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import string
 from dataclasses import replace
 
-from .errors import InputError
-from .model import Document, Segment
-from .settings import Settings
-from .tags.post import post_tags
+from ..errors import InputError
+from ..model import Document, Segment
+from ..settings import Settings
+from ..speech import load_lexicon
+from ..tags.post import post_tags
+from .sentences import make_speaker, paragraph_sentences
 
 INTRO_TITLE = "Introduction"
 OUTRO_TITLE = "Credits"
@@ -93,11 +95,8 @@ def fill(template: str, values: dict[str, str | None], *, option: str, where: st
 
 
 def _segment(
-    text: str, title: str, kind: str, settings: Settings, language: str | None = None
+    text: str, title: str, kind: str, settings: Settings, language: str | None
 ) -> Segment | None:
-    from .segment import make_speaker, paragraph_sentences
-    from .speech import load_lexicon
-
     lexicon = load_lexicon(settings.text.lexicon) if settings.text.lexicon else None
     # Read for the ear in the document's language, as its paragraphs are ("Rocky IV").
     speak = make_speaker(lexicon, settings.voice.engine, language, settings.text.links)
