@@ -1071,7 +1071,8 @@ def test_no_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = invoke("empty", "--engine", "tone")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: nothing to narrate: no .txt, .md, .markdown, .html, .htm files in the given paths\n"
+        "Error: nothing to narrate: no .txt, .md, .markdown, .html, .htm, .rmd, .mdx files in "
+        "the given paths\n"
     )
     assert invoke("--engine", "tone").exit_code == 2  # neither PATHS nor --manifest
 

@@ -34,7 +34,7 @@ def collect_paths(args: Iterable[str], stdin: TextIO | None = None) -> list[Entr
     """Entries for files, folders (recursive), globs and ``-`` (paths on ``stdin``).
 
     A named file is taken whatever its extension; folders and globs give only .txt,
-    .md, .markdown, .html and .htm files. A path that does not exist, or a glob that
+    .md, .markdown, .html, .htm, .rmd and .mdx files. A path that does not exist, or a glob that
     matches nothing, becomes a failed entry. The same file named twice is taken once.
     """
     entries: list[Entry] = []

@@ -8,7 +8,9 @@ a guess among legacy code pages (:mod:`narrate.loading.guess`).
 
 Never silent mojibake: UTF-8 with a few invalid bytes is read as UTF-8, the stray
 bytes as cp1252 (where they almost always come from), and a warning names their
-byte offsets; a legacy guess that is not clearly right is refused::
+byte offsets; a stray byte inside a word that reads as no letter words are written
+with (``naïv\\xffe``: "ÿ") is dropped instead, with its own warning. A legacy guess
+that is not clearly right is refused::
 
     <name>: cannot tell the encoding (it reads as <a> or <b>); name it with --encoding
     <name>: not UTF-8, and no encoding narrate knows reads it cleanly; name it with --encoding
@@ -99,13 +101,24 @@ def _offsets(spans: list[tuple[int, int]], shift: int) -> str:
     return shown + (f" and {len(spans) - 10} more" if len(spans) > 10 else "")
 
 
-def _utf8_with_strays(data: bytes) -> tuple[str, list[tuple[int, int]]] | None:
-    """Mostly UTF-8 with a few invalid bytes: the text, the strays read as cp1252.
+#: The cp1252 letters a stray byte inside a word may stand for: the ones Western
+#: European words are written with. A stray inside a word that reads as anything else
+#: (``naïv\xffe`` -> "ÿ", a symbol, a control) is corruption, not a letter: dropped.
+WORD_LETTERS = frozenset("àáâãäåæçèéêëìíîïñòóôõöøùúûüýœšžß" + "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŒŠŽ")
+
+
+Spans = list[tuple[int, int]]
+
+
+def _utf8_with_strays(data: bytes) -> tuple[str, Spans, Spans] | None:
+    """Mostly UTF-8 with a few invalid bytes: the text, the strays read as cp1252, and
+    the strays dropped (inside a word, reading as no letter of :data:`WORD_LETTERS`).
 
     "Mostly" means at least as many valid multi-byte characters as invalid runs; a
     legacy file has almost none (its high bytes rarely form UTF-8 sequences).
     """
     spans: list[tuple[int, int]] = []
+    dropped: list[tuple[int, int]] = []
     parts: list[str] = []
     pos = 0
     valid = 0
@@ -118,19 +131,27 @@ def _utf8_with_strays(data: bytes) -> tuple[str, list[tuple[int, int]]] | None:
             bad = data[pos + exc.start : pos + exc.end]
             if pos + exc.end == len(data) and "end of data" in exc.reason and len(bad) > 1:
                 bad = b""  # a character cut off at the end of the file: dropped
-            parts += [good, bad.decode("cp1252", errors="replace").replace("\ufffd", "")]
+            read = bad.decode("cp1252", errors="replace").replace("\ufffd", "")
+            before = good[-1:] or (parts[-1][-1:] if parts and parts[-1] else "")
+            after = data[pos + exc.end : pos + exc.end + 4].decode("utf-8", "ignore")[:1]
+            span = (pos + exc.start, pos + exc.end)
+            if before.isalpha() and after.isalpha() and read not in WORD_LETTERS:
+                read = ""  # inside a word, and no letter words are written with
+                dropped.append(span)
+            else:
+                spans.append(span)
+            parts += [good, read]
             valid += sum(1 for ch in good if ord(ch) > 0x7F)
-            spans.append((pos + exc.start, pos + exc.end))
             pos += exc.end
-            if len(spans) > valid + 1000:  # clearly not UTF-8: stop early
+            if len(spans) + len(dropped) > valid + 1000:  # clearly not UTF-8: stop early
                 return None
             continue
         parts.append(chunk)
         valid += sum(1 for ch in chunk if ord(ch) > 0x7F)
         break
-    if not spans or valid < len(spans):
+    if not (spans or dropped) or valid < len(spans) + len(dropped):
         return None
-    return "".join(parts), spans
+    return "".join(parts), spans, dropped
 
 
 def decode_bytes(
@@ -193,16 +214,20 @@ def decode_bytes(
 
     mostly = _utf8_with_strays(data)
     if mostly is not None:
-        text, spans = mostly
-        count = sum(b - a for a, b in spans)
-        log.warning(
-            "%s: not valid UTF-8 at byte%s %s: read %s as cp1252 (name the encoding "
-            "with --encoding if that is wrong)",
-            name,
-            "s" if len(spans) > 1 else "",
-            _offsets(spans, shift),
-            "that byte" if count == 1 else "those bytes",
-        )
+        text, spans, dropped = mostly
+        for found, done in ((spans, "read %s as cp1252"),
+                            (dropped, "dropped %s (inside a word, it reads as no letter)")):
+            if not found:
+                continue
+            count = sum(b - a for a, b in found)
+            log.warning(
+                "%s: not valid UTF-8 at byte%s %s: %s (name the encoding with --encoding "
+                "if that is wrong)",
+                name,
+                "s" if len(found) > 1 else "",
+                _offsets(found, shift),
+                done % ("that byte" if count == 1 else "those bytes"),
+            )
         return text, "utf-8"
 
     if fmt == "html":

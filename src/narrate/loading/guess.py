@@ -12,6 +12,15 @@ syllables, GB18030's characters outside GB2312, Big5's second plane).
 :func:`guess_legacy` returns the best reading when it is clean enough and clearly
 better than every reading that differs from it; otherwise it says why it cannot
 tell, and the caller refuses the file with a hint to use ``--encoding``.
+
+Thin evidence (a title, a one-line review: at most :data:`THIN_CHARS` non-ASCII
+characters) asks for more: an alphabetic reading and an East Asian one must be
+:data:`THIN_MARGIN` apart, not :data:`MARGIN` (two or three ideographs are no
+evidence against a Polish name), and a best reading in Cyrillic must have none of
+:data:`SERBIAN_ONLY`
+(a Serbian letter among nine is what cp1250's š, ť and ž read as). So ``'Łukasz Żółw'`` in
+cp1250 is not read as two Big5 ideographs, nor ``'ěščřžýáíé'`` as Serbian Cyrillic:
+both are refused with the ``--encoding`` hint.
 """
 
 from __future__ import annotations
@@ -38,6 +47,11 @@ _LATIN = ("cp1252", "cp1250", "iso8859_2")  # among these the best reading just 
 CLEAN_ENOUGH = 0.35  # the best reading's score must be at most this ...
 MARGIN = 0.1  # ... and this much lower than any reading with other letters
 SAMPLE_CHARS = 30_000  # how much of each reading is scored
+THIN_CHARS = 12  # a reading with at most this many non-ASCII characters is thin evidence
+THIN_MARGIN = 0.3  # ... then alphabetic and East Asian readings must be this far apart
+#: Cyrillic letters Russian, Ukrainian and Belarusian do not use: in cp1251 they sit on
+#: the bytes of cp1250's commonest accented letters (š ť ž ź ľ).
+SERBIAN_ONLY = frozenset("ђјљњћџѓќѕЂЈЉЊЋЏЃЌЅ")
 
 _WESTERN = frozenset(
     "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿœßðþ" + "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿœðþ".upper()
@@ -213,6 +227,24 @@ def guess_legacy(data: bytes) -> Guess:
     ]
     if best_score > CLEAN_ENOUGH:
         return Guess(None, None, score=best_score)
+    if sum(1 for ch in best_text if ord(ch) > 0x7F) <= THIN_CHARS:
+        group = _group(best_text)
+        east = group == "CJK"
+        rivals += [r for r in readings[1:] if r not in rivals and r[0] - best_score < THIN_MARGIN
+                   and r[2] not in family and (_group(r[3]) == "CJK") != east]  # fmt: skip
+        if group == "CYRILLIC" and not rivals and SERBIAN_ONLY.intersection(best_text):
+            rivals = [r for r in readings[1:] if r[3] != best_text][:1]
     if rivals:
         return Guess(None, None, (best_codec, *(r[2] for r in rivals[:2])), best_score)
     return Guess(best_text, best_codec, score=best_score)
+
+
+def _group(text: str) -> str:
+    """The script most of ``text``'s non-ASCII letters are in (CJK for any East Asian)."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ord(ch) > 0x7F and ch.isalpha():
+            script = _script(ch)
+            script = "CJK" if script in ("HANGUL", "HIRAGANA", "KATAKANA") else script
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else "OTHER"

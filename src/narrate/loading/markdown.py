@@ -56,9 +56,20 @@ def _flat_paragraphs(lines: list[str]) -> list[str]:
 
 def _read_deep_flat(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """Block rule, tried first: past FLAT_DEPTH levels, the rest of the container is
-    read as plain paragraphs (inline markup still parsed) instead of nested deeper."""
+    read as plain paragraphs (inline markup still parsed) instead of nested deeper.
+
+    The container ends where CommonMark ends it: at a line less indented than the
+    container's content after a blank line (a list item's range runs to the end of
+    the document, so the rule must stop there itself, or the paragraph after a deep
+    list would be read as one of its items).
+    """
     if silent or state.level < FLAT_DEPTH:
         return False
+    for line in range(start + 1, end):
+        if (state.isEmpty(line - 1) and not state.isEmpty(line)
+                and state.sCount[line] < state.blkIndent):  # fmt: skip
+            end = line
+            break
     lines = state.getLines(start, end, state.blkIndent, False).split("\n")
     for paragraph in _flat_paragraphs(lines):
         state.push("paragraph_open", "p", 1).map = [start, end]
