@@ -348,7 +348,8 @@ def test_the_reported_cp1250_sentence_is_not_read_as_korean() -> None:
     with pytest.raises(InputError) as info:
         decode_bytes("A film by Žmźéi.".encode("cp1250"), "x")
     assert str(info.value) == (
-        "x: cannot tell the encoding (it reads as cp949 or cp1252); name it with --encoding"
+        "x: cannot tell the encoding (it reads as cp949, cp1252 or cp1250); name it with "
+        "--encoding"
     )
 
 
@@ -357,11 +358,11 @@ def test_latin_code_pages_are_rivals_of_every_other_script() -> None:
     script (Hangul, kana, Hanzi, Cyrillic, Greek) wins while the cp1250 reading scores
     within the margin of it, the file must be refused, never read in that script.
 
-    (Outside the margin a clean-looking reading in another script still wins: 247 of
-    these 3,000 come out so today, 119 of them as Korean. The scores' weakness, not this
-    rule's: Python's euc_kr spells every Hangul syllable outside KS X 1001 as an 8-byte
-    jamo sequence, so cp949's rare-syllable penalty never applies; applying it moves
-    as many short names to Big5, KOI8-R and Shift-JIS instead.)"""
+    (Outside the margin a clean-looking reading in another script can still win. It was
+    247 of these 3,000, 119 of them Korean: Python's euc_kr spells every Hangul
+    syllable outside KS X 1001 as an 8-byte jamo sequence, so cp949's rare-syllable
+    penalty never applies. With thin evidence refused (loading/guess.py: THIN_CHARS,
+    THIN_MARGIN), it is 52: 1 Korean, 51 Cyrillic or Greek.)"""
     import random
 
     from narrate.loading.guess import MARGIN, score
@@ -383,7 +384,7 @@ def test_latin_code_pages_are_rivals_of_every_other_script() -> None:
         if score(sentence, "cp1250") - score(text, codec) < MARGIN:
             read_anyway.append((sentence, text, codec))
         elsewhere += 1
-    assert elsewhere > 100  # the sample does reach other scripts
+    assert elsewhere > 30  # the sample does reach other scripts
     assert read_anyway == []
 
 
