@@ -162,3 +162,73 @@ def test_skipped_footnotes_are_not_read(tmp_path: Path, post: tuple[str, list[st
         assert not words, (text, exc)
         return
     assert re.findall(r"\w+", " ".join(speech)) == words, text
+
+
+# ----------------------------------------------------------------------------- HTML
+
+HTML_SILENT = [
+    '<img src="zq.png" alt="zq alt">',
+    "<!-- zq comment -->",
+    "<script>zq = 1;</script>",
+    '<sup id="zqref1"><a href="#zqfn1">1</a></sup>',
+    '<span hidden>zq hidden</span>',
+    "<br>",
+]
+HTML_WRAPPING = [
+    '<a href="https://zq.example.com/zq" title="zq">{w}</a>',
+    '<b class="zq">{w}</b>',
+    '<span data-zq="zq">{w}</span>',
+    "<em>{w}</em>",
+]
+HTML_BLOCKS = [
+    "<p>{w}</p>",
+    '<figure><img src="zq.jpg" alt="zq"><figcaption>{w}</figcaption></figure>',
+    "<details><summary>{w}</summary></details>",
+    '<h2 id="zq">{w}</h2>',
+    "<blockquote><p>{w}</p></blockquote>",
+    "<ul><li>{w}</li></ul>",
+    '<div class="zq" style="zq">{w}</div>',
+]
+
+
+@st.composite
+def pages(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """An HTML article and the words its speech must hold, in order."""
+    parts: list[str] = []
+    words: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        pieces: list[str] = []
+        for _ in range(draw(st.integers(1, 6))):
+            choice = draw(st.integers(0, 3))
+            if choice == 0:
+                pieces.append(draw(st.sampled_from(HTML_SILENT)))
+            else:
+                these = draw(WORDS)
+                template = "{w}" if choice == 1 else draw(st.sampled_from(HTML_WRAPPING))
+                pieces.append(template.format(w=" ".join(these)))
+                words.extend(these)
+        parts.append(draw(st.sampled_from(HTML_BLOCKS)).format(w=" ".join(pieces)))
+    notes = draw(st.lists(WORDS, max_size=2))
+    if notes:
+        items = "".join(f"<li>{' '.join(n)} <a href='#zqref'>↩</a></li>" for n in notes)
+        parts.append(f"<section class='footnotes'><ol>{items}</ol></section>")
+        words.append("Notes")
+        words.extend(w for n in notes for w in n)
+    return "<html><body><article>" + "".join(parts) + "</article></body></html>", words
+
+
+@PROPERTY
+@given(page=pages())
+def test_only_prose_of_a_page_reaches_the_ear(tmp_path: Path, page: tuple[str, list[str]]) -> None:
+    text, words = page
+    path = tmp_path / "page.html"
+    path.write_text(text, encoding="utf-8")
+    try:
+        speech = spoken(path)
+    except Exception as exc:
+        assert not words, (text, exc)
+        return
+    assert re.findall(r"\w+", " ".join(speech)) == words, text
+    for sentence in speech:
+        for token in MARKUP_TOKENS:
+            assert token not in sentence, (token, sentence, text)
