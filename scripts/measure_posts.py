@@ -71,6 +71,8 @@ _HTML_TAGS = (  # the element names that are markup when spoken ("<emoji>" is no
     "|picture|pre|q|s|script|section|small|source|span|strong|style|sub|summary|sup|svg"
     "|table|tbody|td|th|thead|time|tr|u|ul|video|wbr"
 )
+# WordPress-style [name]…[/name] shortcodes that blogs carry over (named, to spare "[sic]").
+_BRACKET_CODES = "expand|caption|gallery|embed|audio|video|spoiler|toggle|more|youtube|tweet"
 _TLDS = "com|org|net|io|de|fr|es|cn|co|uk|info|me|dev|app|tv|edu|gov|ly|be|at|ch|it|nl"
 
 # (name, pattern) for markup that must never reach the engine. Checked per sentence.
@@ -92,6 +94,8 @@ DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("backtick", r"`"),
         ("emphasis marker", r"\*|(?:^|[\s(\"'])_+\S|\S_+(?=[\s).,;:!?\"']|$)"),
         ("hashtag", r"(?:^|\s)#[^\s#]+"),
+        ("bracket shortcode", r"\[/[a-z_-]+\]|\[(?:" + _BRACKET_CODES + r")\b[^\]]*\]"),
+        ("latex", r"\\[()\[\]]|\\[a-zA-Z]+\{|_\{"),
     )
 )
 

@@ -122,6 +122,9 @@ def test_a_footnote_chapter_before_prose_is_markup():
         ("It was **great**.", "emphasis marker"),
         ("It was _great_.", "emphasis marker"),
         ("Verfügbar bei justwatch.com", "bare domain"),
+        ("[expand] Dans le film on suit Alexia.", "bracket shortcode"),
+        ("C'est la fin. [/expand]", "bracket shortcode"),
+        ("\\( r_{YX.Z} \\) represents the effect.", "latex"),
     ],
 )
 def test_each_kind_of_markup_is_caught(sentence, kind):
@@ -136,6 +139,8 @@ def test_each_kind_of_markup_is_caught(sentence, kind):
         "Rocky IV is 4 out of 5, says the snake_case fan.",
         "A <emoji> in angle brackets is not a tag.",
         "justwatch dot com",
+        "He wrote it [sic] twice, [eight point two out of ten].",
+        "It cost $5 and 20% more.",
     ],
 )
 def test_prose_that_looks_close_is_not_markup(sentence):
