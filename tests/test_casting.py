@@ -327,3 +327,41 @@ def test_a_document_of_sentences_no_voice_reads_is_refused(tmp_path: Path) -> No
     assert str(err.value) == (
         "greek.txt: nothing left to narrate: no voice of piper reads its script"
     )
+
+
+def test_piper_quote_voice_auto_takes_the_next_speaker(tmp_path: Path) -> None:
+    """A multi-speaker voice with no second voice of its language: the next speaker."""
+    pytest.importorskip("piper")
+    from narrate.engines import piper_engine as pe
+    from narrate.errors import UnknownVoiceError
+
+    joe = pe.resolve_voice(None)
+    model = tmp_path / "duo.onnx"
+    model.symlink_to(joe.model)
+    config = dict(joe.config, num_speakers=2, speaker_id_map={"a": 0, "b": 1})
+    Path(f"{model}.json").write_text(json.dumps(config), encoding="utf-8")
+    engine = pe.PiperEngine(VoiceSettings(engine="piper", voice=str(model)))
+    assert engine.quote_voice(str(model)) == f"{model}#1"
+    assert engine.find_voice(f"{model}#1").id == f"{model}#1"
+    with pytest.raises(UnknownVoiceError) as err:
+        engine.find_voice(f"{model}#2")
+    assert str(err.value) == f"voice duo has 2 speaker(s): '{model}#2' names speaker 2"
+    before = engine.version()
+    engine.use_voice(f"{model}#1")
+    assert engine.version() == before.replace("/speaker=None/", "/speaker=1/")
+    engine.use_voice(str(model))
+    assert engine.version() == before
+
+
+def test_piper_quote_voice_names_a_speaker_the_voice_lacks(tmp_path: Path) -> None:
+    pytest.importorskip("piper")
+    path = tmp_path / "review.md"
+    path.write_text(QUOTE_REVIEW, encoding="utf-8")
+    run = _narrate(["read", str(path), "-o", str(tmp_path / "x.mp3"), "--engine", "piper",
+                    "--quote-voice", "en_US-joe-medium#1", "--cache-dir", str(tmp_path / "c")],
+                   tmp_path)  # fmt: skip
+    assert run.returncode != 0
+    assert run.stderr.strip().splitlines()[-1] == (
+        "Error: --quote-voice: voice en_US-joe-medium has 1 speaker(s): "
+        "'en_US-joe-medium#1' names speaker 1"
+    )

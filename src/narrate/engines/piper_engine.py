@@ -142,6 +142,16 @@ def resolve_voice(wanted: str | None) -> PiperVoiceFile:
     raise unknown_voice("piper", wanted, ", or give the path of an .onnx file")
 
 
+def split_speaker(wanted: str | None) -> tuple[str | None, int | None]:
+    """``"name#2"`` -> ("name", 2): a voice id may name a speaker of a multi-speaker voice."""
+    if wanted is None:
+        return None, None
+    name, sep, speaker = wanted.rpartition("#")
+    if sep and name and speaker.isdigit():
+        return name, int(speaker)
+    return wanted, None
+
+
 def engine_threads() -> int:
     try:
         return max(1, int(os.environ.get(ENGINE_THREADS_ENV, "")))
@@ -195,9 +205,11 @@ class PiperEngine(Engine):
         from piper.config import PiperConfig, SynthesisConfig
 
         settings = self.settings
-        self._file = resolve_voice(wanted)
+        name, speaker = split_speaker(wanted)
+        self._file = resolve_voice(name)
+        if speaker is None:
+            speaker = getattr(settings, "speaker", None)
         speakers = int(self._file.config.get("num_speakers") or 1)
-        speaker = getattr(settings, "speaker", None)
         if speaker is not None and not 0 <= speaker < speakers:
             raise UnknownVoiceError(
                 f"voice {self._file.name} has {speakers} speaker(s): "
@@ -248,10 +260,22 @@ class PiperEngine(Engine):
         return None if found.id == default.id else found.id
 
     def find_voice(self, wanted: str) -> Voice:
-        """An installed voice by name, or the path of an ``.onnx`` voice (its id: the path)."""
-        if wanted.endswith(".onnx") or os.sep in wanted:
-            return replace(resolve_voice(wanted).as_voice(), id=wanted)
-        return super().find_voice(wanted)
+        """An installed voice by name, or the path of an ``.onnx`` voice (its id: the path);
+        ``VOICE#N`` is speaker N of a multi-speaker voice."""
+        name, speaker = split_speaker(wanted)
+        if name.endswith(".onnx") or os.sep in name:
+            found = replace(resolve_voice(name).as_voice(), id=name)
+        else:
+            found = super().find_voice(name)
+        if speaker is None:
+            return found
+        if not 0 <= speaker < (found.speakers or 1):
+            raise UnknownVoiceError(
+                f"voice {Path(found.id).name.removesuffix('.onnx')} has {found.speakers or 1} "
+                f"speaker(s): {wanted!r} names "
+                f"speaker {speaker}"
+            )
+        return replace(found, id=f"{found.id}#{speaker}")
 
     def voice_for_script(self, script: str, sample: str = "") -> str | None:
         """An installed voice whose language reads ``script``, else None."""
@@ -262,9 +286,14 @@ class PiperEngine(Engine):
         return None
 
     def quote_voice(self, narrator: str | None) -> str:
-        """Another installed voice of the narrator's language; with none, the error says
-        how to name one."""
+        """The next speaker of a multi-speaker narrator, else another installed voice of
+        its language; with neither, the error says how to name one."""
         language = self._file.language
+        speakers = int(self._file.config.get("num_speakers") or 1)
+        if speakers > 1:  # one model already loaded, and voices that sit together
+            name, _ = split_speaker(narrator)
+            current = self._syn.speaker_id or 0
+            return f"{name or self._file.name}#{(current + 1) % speakers}"
         for v in self.voices():
             if v.id != self._file.name and v.languages and voice_language(
                 v.languages[0]
