@@ -342,3 +342,32 @@ def test_one_batch_worker_reads_each_review_in_its_own_language(tmp_path: Path) 
         "Leid und Herrlichkeit": ("deu", "gmw/de"),
         "Glory and Pain": ("eng", "default"),
     }
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("---\ntitle: Pain and Glory\nlang: de-DE\n---\n", "de-de"),
+        ("---\ntitle: Pain and Glory\nlanguage: en_US\n---\n", "en-us"),
+        ('+++\ntitle = "Pain and Glory"\nlocale = "es"\n+++\n', "es"),
+        ("Title: Pain and Glory\nLang: zh\n\n", "zh"),
+        ("---\ntitle: Pain and Glory\nlang: Klingon\n---\n", "fr"),  # no tag: detected
+    ],
+)  # fmt: skip
+def test_the_post_header_names_the_language(tmp_path: Path, header: str, language: str) -> None:
+    path = tmp_path / "review.md"
+    body = REVIEWS["fr"].split("\n\n", 1)[1]
+    path.write_text(header + "\n" + body, encoding="utf-8")
+    assert load_document(path, Settings()).language == language
+
+
+def test_the_post_header_picks_voice_and_tlan(tmp_path: Path) -> None:
+    path = tmp_path / "review.md"
+    path.write_text("---\ntitle: Leid und Herrlichkeit\nlang: de-DE\n---\n\n"
+                    + REVIEWS["de"].split("\n\n", 1)[1], encoding="utf-8")  # fmt: skip
+    out = tmp_path / "review.mp3"
+    run = _narrate(["read", str(path), "-o", str(out), "--cache-dir", str(tmp_path / "c")],
+                   tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    tags = ID3(out)
+    assert (tags["TLAN"].text, tags[f"TXXX:{TXXX_VOICE}"].text) == (["deu"], ["gmw/de"])
