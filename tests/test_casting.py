@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mutagen.id3 import ID3
 
 from narrate.casting import Cast, cast_voices, foreign_runs
-from narrate.clips import ClipStore, clip_key
+from narrate.clips import ClipStore, clip_key, script_of
 from narrate.engines import create_engine
 from narrate.engines.tone import ToneEngine
 from narrate.model import Document, Segment, Sentence
@@ -365,3 +365,43 @@ def test_piper_quote_voice_names_a_speaker_the_voice_lacks(tmp_path: Path) -> No
         "Error: --quote-voice: voice en_US-joe-medium has 1 speaker(s): "
         "'en_US-joe-medium#1' names speaker 1"
     )
+
+
+_WORDS = {
+    "LATIN": ["film", "song", "opens", "with", "and", "the", "album", "closes"],
+    "ARABIC": ["گل", "گلدون", "من", "آهنگ"],
+    "GREEK": ["Ο", "Θίασος", "Ελλάδα"],
+    "CYRILLIC": ["Андрей", "Рублёв", "фильм"],
+    "HEBREW": ["שיר", "ישן"],
+}
+
+
+@pytest.fixture(scope="module")
+def espeak_engine():
+    with create_engine(VoiceSettings()) as engine:
+        yield engine
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(sorted(_WORDS)).flatmap(
+    lambda script: st.tuples(st.just(script), st.sampled_from(_WORDS[script]))),
+    min_size=1, max_size=12))  # fmt: skip
+def test_no_word_is_lost_or_read_by_a_voice_that_cannot(espeak_engine, words) -> None:
+    """Random sentences mixing Latin words with Farsi, Greek, Russian and Hebrew ones: the
+    pieces hold every word once, in order, each read by a voice for its script."""
+    from narrate.casting import give_foreign_spans
+    from narrate.engines.base import scripts_for_language
+
+    speech = " ".join(w for _, w in words) + "."
+    doc = Document("T", (Segment(0, "t", speech, (Sentence(speech, speech),)),))
+    pieces = give_foreign_spans(espeak_engine, doc).segments[0].sentences
+    said = [w for p in pieces for w in p.speech.rstrip(".").split()]
+    assert said == [w for _, w in words]
+    languages = {v.id: v.languages[0] for v in espeak_engine.voices()}
+    for piece in pieces:
+        scripts = {s for s in map(script_of, piece.speech) if s}
+        if piece.voice is None:
+            assert scripts <= {"LATIN"}
+        else:
+            assert scripts <= scripts_for_language(languages[piece.voice])
+    assert pieces[0].display == speech and all(p.display == "" for p in pieces[1:])
