@@ -71,10 +71,11 @@ def site(tmp_path: Path) -> Path:
     return root
 
 
-def publish(site: Path, env: dict, *extra: str, out: Path | None = None,
-            engine: str = "tone") -> subprocess.CompletedProcess:  # fmt: skip
+def publish(site: Path, env: dict, *extra: str, out: Path | None = None, engine: str = "tone",
+            verbose: bool = False) -> subprocess.CompletedProcess:  # fmt: skip
     out = out or site / "public"
-    cmd = [sys.executable, "-m", "narrate", "publish", str(site / "content"), "--out", str(out),
+    cmd = [sys.executable, "-m", "narrate", *(["-v"] if verbose else []), "publish",
+           str(site / "content"), "--out", str(out),
            "--base-url", BASE, "--config", str(site / "show.toml"), "--engine", engine,
            "--cache-dir", str(site.parent / "cache"), "--jobs", "1", *extra]  # fmt: skip
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
@@ -123,10 +124,13 @@ def test_publish_a_site_then_keep_it_in_step(site: Path, env: dict) -> None:
 
     # A second run with nothing changed: nothing narrated, not one file rewritten.
     before = state(out)
-    second = ok(publish(site, env))
+    second = ok(publish(site, env, verbose=True))
     assert second.stderr.splitlines()[-1] == (
         "3 posts: 0 narrated, 3 up to date, 0 failed; skipped: 2 list pages"
     )
+    # ... decided from the posts and the MP3s' TXXX alone: no batch plan, no engine.
+    assert "narrate: nothing changed: 3 post(s) up to date" in second.stderr.splitlines()
+    assert f"narrate: {out / 'feed.xml'} is up to date" in second.stderr.splitlines()
     assert state(out) == before
 
     # An edited post is narrated again, alone, and keeps its GUID (and its file name).

@@ -71,6 +71,11 @@ def _absolute(settings: Settings) -> Settings:
     )
 
 
+def entry_settings(settings: Settings, entry: Entry) -> Settings:
+    """The settings ``entry`` is narrated with (before its title is set), as planned."""
+    return _absolute(_item_settings(_absolute(settings), entry.options))
+
+
 def order(entries: Sequence[Entry]) -> list[int]:
     """Entry indexes sorted by source path: the run's order, the same in every run."""
     return sorted(range(len(entries)), key=lambda i: (str(entries[i].source.absolute()), i))
@@ -122,7 +127,7 @@ def plan_batch(
         if e.error:
             fail(index, e, e.error)
             continue
-        s = _absolute(_item_settings(base, e.options))
+        s = entry_settings(base, e)
         try:
             title, meta = resolve_post(e.source, s)
         except ItemError as exc:

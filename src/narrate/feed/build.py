@@ -32,6 +32,7 @@ from .rss import (
     rfc2822,
     sub,
     validate_base_url,
+    xml_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,12 @@ def build_feed(
     *,
     output: Path | None = None,
     posts: Mapping[str, PostInfo] | None = None,
+    state: str | None = None,
 ) -> Path:
     """Write a feed of every MP3 in ``folder`` to ``folder/feed.xml`` (or ``output``).
+
+    ``state`` is written as a comment at the top of the feed (:func:`feed_state` reads
+    it): what the caller built the feed from, to know later that nothing changed.
 
     MP3s that are damaged or whose tags cannot be read are skipped with a warning; an MP3
     whose GUID another one already has (a copy) is published under a GUID of its own, with
@@ -142,7 +147,11 @@ def build_feed(
     for ep in episodes:
         fill_item(sub(channel, "item"), ep, explicit, NSMAP, language=config.language)
 
-    data = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if state is not None:
+        rss.addprevious(etree.Comment(f" {STATE_MARK}{xml_text(state)} "))
+    data = etree.tostring(
+        rss.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
     ratings = {ep.url: ep.rating for ep in episodes}
     with feed_lock(target):
         if _same_but_build_date(target, data):
@@ -156,6 +165,19 @@ def build_feed(
 
 
 _BUILD_DATE = re.compile(rb"<lastBuildDate>[^<]*</lastBuildDate>")
+STATE_MARK = "narrate-state: "
+_STATE = re.compile(rb"<!-- " + re.escape(STATE_MARK.encode()) + rb"([^ <>]{1,200}) -->")
+
+
+def feed_state(target: Path) -> str | None:
+    """The state comment a feed was built with (see :func:`build_feed`), if any."""
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return None
+    found = _STATE.search(head)
+    return found.group(1).decode("ascii", "replace") if found else None
 
 
 def _same_but_build_date(target: Path, data: bytes) -> bool:

@@ -11,8 +11,9 @@ import datetime as _dt
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..metadata import Metadata
 
@@ -31,6 +32,9 @@ class Post:
     identity: str  # "" for a file in a folder; a feed item's URL (or id)
     metadata: Metadata
     kind: str = POST  # POST, DRAFT or SECTION
+    # what narrate's reader made of it, when it was read to find the metadata (reused
+    # to tell whether it changed); None when not read yet
+    loaded: Any = field(default=None, compare=False, repr=False)
 
     @property
     def moment(self) -> _dt.datetime | None:
@@ -92,7 +96,7 @@ def folder_posts(folder: Path, text_settings) -> list[Post]:
             kind = SECTION
         else:
             kind = POST
-        posts.append(Post(path, str(path), "", metadata, kind))
+        posts.append(Post(path, str(path), "", metadata, kind, loaded))
     return posts
 
 
