@@ -257,3 +257,25 @@ def test_a_refused_connection_and_a_feed_file(show: Path, env: dict, tmp_path: P
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1].startswith(f"Error: {bad.as_uri()}: is not a well-formed "
                                                    "feed (")  # fmt: skip
+
+
+def test_since_and_limit_bound_a_back_catalogue(show: Path, env: dict, tmp_path: Path) -> None:
+    files = []
+    for name, text in zip(("wp", "hugo", "jekyll", "ghost"), FEEDS.values(), strict=True):
+        files.append(tmp_path / f"{name}.xml")
+        files[-1].write_text(text.replace("{base}", "https://blog.example/"), encoding="utf-8")
+    out = tmp_path / "public"
+    proc = ok(publish(show, env, out, *map(str, files), extra=("--since", "2024-06-01")))
+    assert proc.stderr.splitlines()[-1] == (
+        "3 posts: 3 narrated, 0 up to date, 0 failed; skipped: 2 before --since"
+    )
+    titles = [i.findtext("title") for i in etree.parse(str(out / "feed.xml")).iter("item")]
+    assert titles == ["Tom & Jerry – The Movie", "Dune: Part Two & the desert",
+                      "Hamlet, in the round"]  # fmt: skip
+    proc = ok(publish(show, env, out, *map(str, files), extra=("--limit", "1")))
+    assert proc.stderr.splitlines()[-1] == (
+        "1 post: 0 narrated, 1 up to date, 0 failed; skipped: 4 past --limit"
+    )
+    # --limit narrates no older post, and takes no episode away.
+    titles = [i.findtext("title") for i in etree.parse(str(out / "feed.xml")).iter("item")]
+    assert len(titles) == 3
