@@ -321,3 +321,20 @@ def test_front_matter_posts_yaml_toml_drafts(site: Path, env: dict) -> None:
         "Yaml & Co": "Bea Critic", "Toml Post": "Cal, Dee"}  # fmt: skip
     page = (site / "public" / "index.html").read_text(encoding="utf-8")
     assert page.count('class="rating"') == 1 and "Rating: 4/5" in page
+
+
+def test_publish_on_a_dask_cluster(site: Path, env: dict) -> None:
+    pytest.importorskip("distributed")
+    (site / "content" / "posts" / "beta.md").unlink()
+    (site / "content" / "posts" / "2024" / "gamma.txt").unlink()
+    out = site / "public"
+    first = ok(publish(site, env, "--executor", "dask-local:1"))
+    assert first.stderr.splitlines()[-1] == (
+        "1 post: 1 narrated, 0 up to date, 0 failed; skipped: 2 list pages"
+    )
+    check_complete(out / "alpha-review.mp3")
+    assert [n for n in os.listdir(out) if n.startswith(".")] == []
+    before = state(out)
+    again = ok(publish(site, env, "--executor", "dask-local:1", verbose=True))
+    assert "narrate: nothing changed: 1 post(s) up to date" in again.stderr.splitlines()
+    assert state(out) == before

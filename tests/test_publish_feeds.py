@@ -279,3 +279,36 @@ def test_since_and_limit_bound_a_back_catalogue(show: Path, env: dict, tmp_path:
     # --limit narrates no older post, and takes no episode away.
     titles = [i.findtext("title") for i in etree.parse(str(out / "feed.xml")).iter("item")]
     assert len(titles) == 3
+
+
+def test_a_tls_failure_is_one_error_line(show: Path, env: dict, tmp_path: Path) -> None:
+    """An https server whose certificate no one vouches for (self-signed, made here)."""
+    import shutil
+    import ssl
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)  # fmt: skip
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    out = tmp_path / "public"
+    url = f"https://127.0.0.1:{server.server_address[1]}/wp.xml"
+    try:
+        proc = publish(show, env, out, url, extra=("--fetch-timeout", "5"))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert proc.returncode == 1 and proc.stdout == ""
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: {url}: TLS failure: [SSL: CERTIFICATE_VERIFY_FAILED] "), last
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
