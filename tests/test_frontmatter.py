@@ -161,6 +161,9 @@ def test_a_date_that_is_no_date_is_warned_and_not_used(
         ("2019-08-23-a-bundle/index.md", "A Bundle", "2019-08-23"),
         ("the-2017-review.md", "The 2017 Review", None),
         ("2017-02-26.md", "2017 02 26", "2017-02-26"),
+        ("Nosferatu - Der Untote.md", "Nosferatu - Der Untote", None),
+        ("28 Years Later.md", "28 Years Later", None),
+        ("2019-08-23-Le  Film du jour.md", "Le Film du jour", "2019-08-23"),
     ],
 )
 def test_file_names_give_title_and_date(tmp_path: Path, name: str, title: str,
@@ -273,14 +276,6 @@ def _blocks(tmp_path: Path, text: str, name: str = "p.md") -> list[str]:
 @pytest.mark.parametrize(
     ("text", "warning", "blocks"),
     [
-        ("---\ntitle: [unclosed\n---\nBody.\n",
-         "the --- header is not valid YAML (expected ',' or ']', but got '<stream end>' at "
-         "line 3); it is read as text",
-         ["title: [unclosed", "Body."]),
-        ("+++\ntitle = \n+++\nBody.\n",
-         "the +++ header is not valid TOML (Invalid value (at line 1, column 9)); it is read "
-         "as text",
-         ["+++ title = +++ Body."]),
         ("---\nJust a line of prose.\n---\nBody.\n",
          "the --- header is not a set of keys and values; it is read as text",
          ["Just a line of prose.", "Body."]),
@@ -288,6 +283,9 @@ def _blocks(tmp_path: Path, text: str, name: str = "p.md") -> list[str]:
          "the --- header is nested too deeply; it is read as text", None),
         ("---\nnote: " + "x" * MAX_HEADER_CHARS + "\n---\nBody.\n",
          "the --- header is longer than 65,536 characters; it is read as text", None),
+        ('---json\n{"title": "x",}\n---\nBody.\n',
+         "the ---json header is not valid JSON (Expecting property name enclosed in double "
+         "quotes: line 1 column 15 (char 14)); it is read as text", None),
     ],
 )  # fmt: skip
 def test_a_header_no_parser_accepts_is_read_as_text_with_one_warning(
@@ -300,6 +298,37 @@ def test_a_header_no_parser_accepts_is_read_as_text_with_one_warning(
     if blocks is not None:
         assert got == blocks
     assert got[-1].endswith("Body.")
+
+
+@pytest.mark.parametrize(
+    ("text", "warning", "meta"),
+    [
+        ("---\ntitle: Amour: la fin\ndate: 2020-01-02\ntags:\n  - a\n  - b\n---\nBody.\n",
+         "the --- header is not valid YAML (mapping values are not allowed here at line 2)",
+         Metadata(title="Amour: la fin", date="2020-01-02")),
+        ('+++\ntitle = "My review"\ndate = 2020-10-31T1:00:00\ndraft = false\n[extra]\n'
+         'rating = "4/5"\n+++\nBody.\n',
+         "the +++ header is not valid TOML (Expected newline or end of document after a "
+         "statement (at line 2, column 18))",
+         Metadata(title="My review", date="2020-10-31T01:00:00", rating="4/5")),
+        ("---\ntitle: [unclosed\nauthor: Ann\n---\nBody.\n",
+         "the --- header is not valid YAML (expected ',' or ']', but got ':' at line 3)",
+         Metadata(title="[unclosed", author="Ann")),
+        ("+++\ntitle = \n+++\nBody.\n",
+         "the +++ header is not valid TOML (Invalid value (at line 1, column 9))", Metadata()),
+    ],
+)  # fmt: skip
+def test_a_header_its_parser_refuses_whole_is_read_line_by_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, text: str, warning: str, meta: Metadata
+) -> None:
+    post = tmp_path / "p.md"
+    post.write_text(text, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        loaded = load_text(post, TextSettings())
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{post}: {warning}; its lines are read one by one"]  # fmt: skip
+    assert [b.text for b in loaded.blocks] == ["Body."]
+    assert loaded.metadata == meta
 
 
 def test_an_unclosed_fence_is_no_header(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -353,3 +382,72 @@ def test_context_free_table_lookups() -> None:
     assert read_metadata({"author": "Top", "extra": {"author": "Ex"}}, ctx).author == "Top"
     assert read_metadata({"link": "https://ex.org/p/"}, ctx).link == "https://ex.org/p/"
     assert read_metadata({"url": "/p/"}, ctx).link is None
+
+
+# --- a saved HTML page's <meta> tags, and the site's config for what a post leaves out
+
+PAGE = (
+    "<html><head><title>Greyhound | Film notes</title>"
+    '<meta property="og:title" content="Greyhound &amp; Co" />'
+    '<meta property="og:article:published_time" content="2025-11-04T23:29:37&#43;0900">'
+    '<meta property="og:article:author" content="Campbell Alden">'
+    '<meta name="description" content="A war story.">'
+    '<meta property="og:url" content="https://ex.org/film/greyhound/" />'
+    "</head><body><article><h1>Recommendation</h1><p>I enjoyed it a lot.</p></article>"
+    "</body></html>"
+)
+
+
+def test_a_saved_page_gives_its_meta_tags(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+    page.write_text(PAGE, encoding="utf-8")
+    doc = load_document(page, Settings())
+    assert doc.metadata == Metadata(
+        title="Greyhound & Co", date="2025-11-04T23:29:37+09:00", author="Campbell Alden",
+        description="A war story.", link="https://ex.org/film/greyhound/")  # fmt: skip
+    assert doc.title == "Greyhound & Co"
+    # The page's <h1> is not its title now: it is read, as a heading.
+    assert [s.speech for seg in doc.segments for s in seg.sentences] == [
+        "Recommendation", "I enjoyed it a lot."]  # fmt: skip
+
+
+def test_a_page_dated_by_its_time_element(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text('<article><h1>T</h1><time class="dt-published" '
+                    'datetime="2024-07-03T00:00:00-04:00">Jul 3</time><p>Words.</p></article>')
+    assert load_text(page, TextSettings()).metadata.date == "2024-07-03T00:00:00-04:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "author"),
+    [
+        ("config.toml", 'title = "Site"\n[params.profile]\nauthor = "Tushar Chandra"\n',
+         "Tushar Chandra"),
+        ("config.toml", '[extra.author]\nname = "Kåre von Geijer"\n', "Kåre von Geijer"),
+        ("_config.yml", "title: Blog\nauthor: 神威V2.1\n", "神威V2.1"),
+        ("hugo.yml", "params:\n  author:\n    name: Isaac Halvorson\n", "Isaac Halvorson"),
+        ("_config.yml", "author: [unclosed\n", None),
+        ("_config.yml", "title: No author here\n", None),
+    ],
+)  # fmt: skip
+def test_a_post_without_an_author_takes_its_sites(
+    tmp_path: Path, name: str, config: str, author: str | None
+) -> None:
+    (tmp_path / name).write_text(config, encoding="utf-8")
+    post = tmp_path / "content" / "books" / "p.md"
+    post.parent.mkdir(parents=True)
+    post.write_text("---\ntitle: T\n---\nBody.\n")
+    assert load_text(post, TextSettings()).metadata.author == author
+    post.write_text("---\ntitle: T\nauthor: Own Name\n---\nBody.\n")
+    assert load_text(post, TextSettings()).metadata.author == "Own Name"
+
+
+def test_the_site_root_option_names_the_sites_folder(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "config.toml").write_text('author = "Root Author"\n')
+    post = tmp_path / "elsewhere" / "p.md"
+    post.parent.mkdir()
+    post.write_text("Body.\n")
+    assert load_text(post, TextSettings()).metadata.author is None
+    found = load_text(post, TextSettings(site_root=tmp_path / "site")).metadata.author
+    assert found == "Root Author"

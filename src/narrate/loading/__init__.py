@@ -42,6 +42,7 @@ from .blocks import LIST_SEPARATOR, PROSE_ONLY, Block, ReadOptions, clean_text, 
 from .decode import decode_bytes
 from .frontmatter import split_header
 from .html import html_blocks, html_language
+from .htmlmeta import html_header
 from .markdown import markdown_blocks
 from .mdx import mdx_blocks
 from .metafields import Context, read_metadata
@@ -199,14 +200,26 @@ def load_text(
         raise too_long(name, settings.max_chars)
     if not text.strip():
         raise InputError(f"{name}: file contains only whitespace")
-    meta = Metadata()
+    path = None if str(source) == "-" else Path(source)
+    context = Context(name, path, settings.site_root)
+    headings: set[str] = set()
     if fmt in HEADER_FORMATS:
         header = split_header(text, name)
-        path = None if str(source) == "-" else Path(source)
-        meta = read_metadata(header.fields, Context(name, path, settings.site_root))
+        meta = read_metadata(header.fields, context)
         text = header.body
         log.debug("%s: %s header, %d lines", name, header.kind or "no", header.lines)
-    title, blocks = extract_blocks(text, fmt, read_options(settings), meta.title)
+    elif fmt == "html":
+        fields, headings = html_header(text)
+        meta = read_metadata(fields, context)
+    else:
+        meta = read_metadata({}, context)
+    if fmt == "html":  # the page's <meta> title wins over its <h1>, which is then read
+        found, blocks = extract_blocks(text, fmt, read_options(settings))
+        title = meta.title or found
+        if meta.title and found in headings and found.split() != meta.title.split():
+            blocks = [Block(found, level=1), *blocks]
+    else:
+        title, blocks = extract_blocks(text, fmt, read_options(settings), meta.title)
     if not any(_readable(b.text) for b in blocks):
         raise InputError(f"{name}: no readable text")
     log.debug("%s: %s, %s, %d blocks", name, fmt, codec, len(blocks))

@@ -20,9 +20,15 @@ byte-order mark are allowed):
 What is never a header, so it stays text and every word of it is read:
 
 * a fence that is never closed;
-* a fenced block that its parser refuses (invalid YAML/TOML/JSON, a YAML alias bomb,
-  nesting deeper than the parser's recursion, a scalar instead of a mapping) or that
-  is longer than :data:`MAX_HEADER_CHARS`: a warning names the file and the reason.
+* a fenced block that is no set of keys and values (a scalar, JSON its parser
+  refuses, nesting deeper than the parser's recursion) or that is longer than
+  :data:`MAX_HEADER_CHARS`: a warning names the file and the reason.
+
+A YAML or TOML block that its parser refuses as a whole but whose lines are keys and
+values (``title: Amour: la fin``, Hugo's ``date = 2020-10-31T1:00:00``) is still the
+header: it is read line by line (a line with the lines indented under it), each by the
+parser, and a line the parser refuses keeps its value as written, for the field's own
+parser to read or leave. A warning names the file and the parser's reason.
 
 A header that is the whole file leaves no body: the reader then refuses the file as
 ``no readable text``, the one ``Error:`` line for a post with nothing to narrate.
@@ -75,6 +81,10 @@ class Header:
 class _NotAHeader(ValueError):
     """The block looked like a header but its parser refused it (the reason)."""
 
+    def __init__(self, reason: str, *, salvage: bool = False) -> None:
+        super().__init__(reason)
+        self.salvage = salvage  # its lines may still be keys and values
+
 
 def split_header(text: str, name: str = "") -> Header:
     """The header at the start of ``text`` and the body after it; never raises.
@@ -84,7 +94,7 @@ def split_header(text: str, name: str = "") -> Header:
     """
     start = _skip_blank_lines(text)
     try:
-        found = _fenced(text, start) or _json(text, start) or _pelican(text, start)
+        found = _fenced(text, start, name) or _json(text, start) or _pelican(text, start)
     except _NotAHeader as exc:
         log.warning("%s: %s; it is read as text", name or "input", exc)
         return Header("", {}, text)
@@ -108,7 +118,7 @@ def _line_at(text: str, pos: int) -> tuple[str, int]:
     return text[pos:end].rstrip("\r"), end + 1
 
 
-def _fenced(text: str, start: int) -> Header | None:
+def _fenced(text: str, start: int, name: str = "") -> Header | None:
     first, pos = _line_at(text, start)
     fence = first.rstrip()
     named = _NAMED_FENCE.match(fence)
@@ -128,7 +138,13 @@ def _fenced(text: str, start: int) -> Header | None:
                 raise _NotAHeader(
                     f"the {fence} header is longer than {MAX_HEADER_CHARS:,} characters"
                 )
-            fields = _parse(kind, raw, fence, text.count("\n", 0, body_start))
+            try:
+                fields = _parse(kind, raw, fence, text.count("\n", 0, body_start))
+            except _NotAHeader as exc:
+                fields = _salvage(kind, raw) if exc.salvage else {}
+                if not fields:
+                    raise
+                log.warning("%s: %s; its lines are read one by one", name or "input", exc)
             return Header(kind, fields, text[after:], text.count("\n", 0, after))
         pos = after
     return None  # never closed: not a header
@@ -147,15 +163,56 @@ def _parse(kind: str, raw: str, fence: str, offset: int) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 + offset if exc.problem_mark else None
         reason = f"{exc.problem} at line {line}" if line else str(exc.problem)
-        raise _NotAHeader(f"the {fence} header is not valid {what} ({reason})") from None
+        raise _NotAHeader(f"the {fence} header is not valid {what} ({reason})",
+                          salvage=kind != "json") from None  # fmt: skip
     except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
         reason = " ".join(str(exc).split())
-        raise _NotAHeader(f"the {fence} header is not valid {what} ({reason[:200]})") from None
+        raise _NotAHeader(f"the {fence} header is not valid {what} ({reason[:200]})",
+                          salvage=kind != "json") from None  # fmt: skip
     except RecursionError:
         raise _NotAHeader(f"the {fence} header is nested too deeply") from None
     if not isinstance(value, dict):
         raise _NotAHeader(f"the {fence} header is not a set of keys and values")
     return _plain_keys(value)
+
+
+_KEY = re.compile(r":?[A-Za-z_][\w.-]{0,60}")
+_TOML_TABLE = re.compile(r"\[\[?\s*([A-Za-z_][\w.-]*)\s*\]\]?\s*(?:#.*)?")
+
+
+def _salvage(kind: str, raw: str) -> dict[str, Any]:
+    """The keys and values of a header its parser refused as a whole, line by line."""
+    fields: dict[str, Any] = {}
+    table = fields
+    chunks: list[str] = []
+    for line in raw.split("\n"):
+        if chunks and line[:1] in (" ", "\t") and kind == "yaml":
+            chunks[-1] += "\n" + line  # indented under the key above
+        else:
+            chunks.append(line)
+    for chunk in chunks:
+        first = chunk.strip()
+        if not first or first.startswith("#"):
+            continue
+        if kind == "toml" and (tab := _TOML_TABLE.fullmatch(first)):
+            inner = fields.setdefault(tab.group(1), {})
+            table = inner if isinstance(inner, dict) else {}
+            continue
+        try:
+            value = yaml.safe_load(chunk) if kind == "yaml" else tomllib.loads(chunk)
+        except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError):
+            value = None
+        if isinstance(value, dict) and len(value) == 1:
+            for key, val in _plain_keys(value).items():
+                table.setdefault(key, val)
+            continue
+        key, found, rest = first.partition(":" if kind == "yaml" else "=")
+        if found and _KEY.fullmatch(key.strip()):
+            written = rest.strip()
+            if len(written) >= 2 and written[0] == written[-1] and written[0] in "\"'":
+                written = written[1:-1]
+            table.setdefault(key.strip().lstrip(":"), written)
+    return fields
 
 
 def _plain_keys(fields: dict[Any, Any]) -> dict[str, Any]:

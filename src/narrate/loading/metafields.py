@@ -1,5 +1,7 @@
 """From a post's header fields to :class:`~narrate.metadata.Metadata`: one table.
 
+Without an author of its own, a post takes its site's (:mod:`.siteconfig`).
+
 :data:`TABLE` maps each header key narrate reads to the :class:`Metadata` field it
 fills and the parser of its value (the model of Pelican's ``readers.py``). Keys are
 matched without regard to case (``pubDate`` = ``pubdate``); a key missing at the top
@@ -275,6 +277,12 @@ def read_metadata(header: dict[str, Any], ctx: Context) -> Metadata:
     meta = Metadata(**found)
     if meta.date is None and ctx.path is not None:
         meta = replace(meta, date=date_from_name(ctx.path))
+    if meta.author is None and ctx.path is not None:  # the site's author, named once
+        from .siteconfig import site_author, site_config
+
+        author = site_author(site_config(ctx.path, ctx.site_root))
+        if author is not None:
+            meta = replace(meta, author=person_field(author, ctx))
     return meta
 
 

@@ -30,7 +30,9 @@ def title_from_filename(name: str) -> str:
     """``"reviews/pain-and-glory.txt"`` -> ``"Pain and Glory"``; stdin -> ``"Untitled"``.
 
     A Jekyll date prefix is not part of the title (``2017-02-26-get-out-review.md`` ->
-    "Get Out Review"), and a page bundle's ``index.md`` is named by its folder.
+    "Get Out Review"), and a page bundle's ``index.md`` is named by its folder. A name
+    with spaces is a title already (Obsidian, Quartz): ``Nosferatu - Der Untote.md`` keeps
+    its words, dash and case.
     """
     if name == STDIN_NAME:
         return UNTITLED
@@ -38,7 +40,10 @@ def title_from_filename(name: str) -> str:
     stem = path.stem
     if stem.lower() in ("index", "_index") and path.parent.name not in ("", ".", ".."):
         stem = path.parent.name
-    words = re.sub(r"[-_\s]+", " ", _JEKYLL_DATE.sub("", stem, count=1)).split()
+    stem = _JEKYLL_DATE.sub("", stem, count=1)
+    if " " in stem.strip() and "_" not in stem:  # written as a title ("Nosferatu - Der Untote")
+        return " ".join(stem.split())
+    words = re.sub(r"[-_\s]+", " ", stem).split()
     out = []
     for i, word in enumerate(words):
         if i > 0 and word.lower() in SMALL_WORDS:
