@@ -451,3 +451,15 @@ def test_the_site_root_option_names_the_sites_folder(tmp_path: Path) -> None:
     assert load_text(post, TextSettings()).metadata.author is None
     found = load_text(post, TextSettings(site_root=tmp_path / "site")).metadata.author
     assert found == "Root Author"
+
+
+def test_the_site_is_not_looked_for_past_a_repository_root(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('author = "Not This Site"\n')
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    post = repo / "posts" / "p.md"
+    post.parent.mkdir()
+    post.write_text("Body.\n")
+    assert load_text(post, TextSettings()).metadata.author is None
+    (repo / "_config.yml").write_text("author: This Site\n")
+    assert load_text(post, TextSettings()).metadata.author == "This Site"

@@ -3,7 +3,8 @@
 A post's header often names no author because the site's config does, once for all
 posts (Hugo ``params.author``, Zola ``[extra.author]``, Jekyll and Hexo ``author:``).
 The config is the first of :data:`CONFIG_NAMES` in ``--site-root`` or, without it, in
-the post's folder or one of its :data:`MAX_UP` parents, parsed by the same parsers as a
+the post's folder or one of its :data:`MAX_UP` parents (not past a repository's root,
+the home folder or the temporary folder), parsed by the same parsers as a
 header (PyYAML, tomllib). Only the author is taken from it; a config that does not
 parse is no config (no warning: it is not the post's).
 """
@@ -34,18 +35,40 @@ def site_config(post: Path, site_root: Path | None = None) -> dict[str, Any]:
     places = [site_root] if site_root is not None else [post.parent, *post.parent.parents][
         : MAX_UP + 1]  # fmt: skip
     for place in places:
+        if site_root is None and _never_a_site(place):
+            break
         for name in CONFIG_NAMES:
             found = _read(place / name)
             if found is not None:
                 return found
+        if site_root is None and (place / ".git").exists():
+            break  # a repository's root: its site is no further up
     return {}
 
 
-@lru_cache(maxsize=64)
+def _never_a_site(place: Path) -> bool:
+    """The filesystem root, the home folder and the temporary folder hold no site."""
+    import tempfile
+
+    resolved = place.resolve()
+    return resolved in {Path(resolved.anchor), Path.home().resolve(),
+                        Path(tempfile.gettempdir()).resolve()}  # fmt: skip
+
+
 def _read(path: Path) -> dict[str, Any] | None:
     try:
-        if not path.is_file() or path.stat().st_size > MAX_CONFIG_BYTES:
-            return None
+        stat = path.stat()
+    except OSError:
+        return None
+    if not path.is_file() or stat.st_size > MAX_CONFIG_BYTES:
+        return None
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _parse(path: Path, mtime_ns: int, size: int) -> dict[str, Any] | None:
+    """The config at ``path`` (cached while it is unchanged: a batch reads it once)."""
+    try:
         text = path.read_text("utf-8")
         value = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
     except (OSError, UnicodeError, ValueError, yaml.YAMLError, RecursionError):
