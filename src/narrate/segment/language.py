@@ -38,7 +38,7 @@ _TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 _SUFFIX_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z]{2,4})?")
 DETECT_CHARS = 2000  # detection reads this much of the text: a review's opening is enough
 DETECT_MIN_LETTERS = 12  # fewer letters than this is no evidence of a language
-DETECT_MIN_HAN = 4  # ... except Han, a word a letter
+DETECT_MIN_NON_LATIN = 4  # ... except outside Latin, where a script narrows it down
 DETECT_MIN_SCORE = 0.5  # a less sure guess is no answer (the default voice reads it)
 # Chinese languages espeak-ng and ISO 639-3 name apart, under the macrolanguage zh.
 _CHINESE = frozenset({"cmn", "yue", "wuu", "hak", "nan", "gan", "hsn", "cjy", "cdo", "mnp"})
@@ -132,8 +132,9 @@ def _detector() -> Any:
 def detect_language(text: str) -> str | None:
     """The language ``text`` is written in, or None when it is too short or unclear."""
     sample = " ".join(text[:DETECT_CHARS].split())
-    han = sum(unicodedata.name(ch, "").startswith("CJK") for ch in sample)
-    if _letters(sample) < DETECT_MIN_LETTERS and han < DETECT_MIN_HAN:
+    other = sum(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")
+                for ch in sample)  # fmt: skip
+    if _letters(sample) < DETECT_MIN_LETTERS and other < DETECT_MIN_NON_LATIN:
         return None
     try:
         found = _detector().detect(sample, model="lite", k=1)
