@@ -3,8 +3,9 @@
 One module per job, plain data in and out (the CLI only parses, calls and prints):
 :mod:`.posts` (a folder's posts, drafts and list pages told apart, selection),
 :mod:`.feeds` (posts from a blog's RSS/Atom feed, read by feedparser), :mod:`.fetch`
-(one conditional GET of a feed URL), :mod:`.show` (the show file) and :mod:`.run`
-(the whole run: plan with no engine, narrate what changed, write the feed).
+(one conditional GET of a feed URL), :mod:`.show` (the show file), :mod:`.state` (what
+the output folder already holds, read cheaply) and :mod:`.run` (the whole run: plan
+with no engine, narrate what changed, write the feed).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from ..errors import ConfigError, SourceError
 from ..settings import Settings
 from .posts import POST, Post, Selection, folder_posts, select
 from .show import Show, outro_with_disclosure
+from .state import Holders, all_up_to_date, folder_state, holders_of
 
 log = logging.getLogger(__name__)
 
@@ -110,87 +111,6 @@ def _date_option(date: str | None) -> str | None:
         return None
 
 
-@dataclass(frozen=True)
-class Holders:
-    """The MP3s of the output folder by the post they record (``NARRATE_SOURCE``), and
-    the engine version each engine's MP3s record (``NARRATE_ENGINE``)."""
-
-    by_source: dict[str, Path]
-    engines: dict[str, set[str]]
-    txxx: dict[Path, dict[str, str]] = field(default_factory=dict)  # each MP3's TXXX
-
-    def versions(self, voices: Sequence[Any]) -> list[str | None]:
-        """``versions`` for ``plan_batch`` with no engine asked: a voice's version is the
-        one its engine's MP3s record, when they all agree; else None (the item is then
-        planned as work, and the real run asks the engine)."""
-        found = [self.engines.get(voice.engine, set()) for voice in voices]
-        return [next(iter(f)) if len(f) == 1 else None for f in found]
-
-
-def _holders(out_dir: Path) -> Holders:
-    """Who holds each MP3 of ``out_dir``: only their TXXX frames are read."""
-    from ..feed.episode import mp3_files
-    from ..tags import read_txxx
-    from ..tags.data import TXXX_ENGINE, TXXX_SOURCE
-
-    by_source: dict[str, Path] = {}
-    engines: dict[str, set[str]] = {}
-    frames: dict[Path, dict[str, str]] = {}
-    if not out_dir.is_dir():
-        return Holders(by_source, engines, frames)
-    for mp3 in mp3_files(out_dir):
-        try:
-            txxx = read_txxx(mp3)
-        except Exception:  # an unreadable MP3 belongs to no post
-            continue
-        frames[mp3] = txxx
-        source = txxx.get(TXXX_SOURCE)
-        if source:
-            by_source.setdefault(source, mp3)
-            name, _, version = (txxx.get(TXXX_ENGINE) or "").partition(" ")
-            if version:
-                engines.setdefault(name, set()).add(version)
-    return Holders(by_source, engines, frames)
-
-
-def _all_up_to_date(posts: Sequence[Post], entries: Sequence[Any], settings: Settings,
-                    out_dir: Path, holders: Holders) -> bool:  # fmt: skip
-    """Whether every entry's MP3 already carries the fingerprint the batch would give it,
-    with the engine version the MP3s record: then nothing is planned, nothing starts.
-
-    The batch's own rules (entry settings, title, fingerprint, side files) decide; this
-    only spares reading each post twice and each MP3's whole tag. Any doubt is a "no",
-    and the batch plans the run as usual."""
-    from ..batch import fingerprint, source_id
-    from ..batch.plan import entry_settings
-    from ..loading import load_text
-    from ..pipeline import side_file_paths
-    from ..segment import document_title
-    from ..tags.data import TXXX_FINGERPRINT
-
-    for post, entry in zip(posts, entries, strict=True):
-        held = holders.by_source.get(entry.identity or source_id(entry.source, out_dir))
-        if held is None or entry.options.get("output") != held.name:
-            return False
-        s = entry_settings(settings, entry)
-        [version] = holders.versions([s.voice])
-        if version is None:
-            return False
-        try:
-            loaded = post.loaded if post.loaded is not None and s.text == settings.text else (
-                load_text(entry.source, s.text))  # fmt: skip
-            title = document_title(loaded, s)[0]
-            s = s.with_overrides(tags={"title": title})
-            fp = fingerprint(entry.source, s, title, held.name, version)
-        except Exception:  # whatever it is, the batch will say it properly
-            return False
-        if holders.txxx.get(held, {}).get(TXXX_FINGERPRINT) != fp:
-            return False
-        if not all(p.is_file() for p in side_file_paths(held, s).values()):
-            return False
-    return True
-
-
 def _entries(posts: Sequence[Post], out_dir: Path, holders: Holders) -> list[Any]:
     from ..batch import Entry, source_id
 
@@ -236,41 +156,6 @@ def _old_items(feed: Path) -> dict[str, Any]:
         link = (item.findtext("link") or "").strip() or None
         found[name] = PostInfo(parse_rfc2822(item.findtext("pubDate")), link)
     return found
-
-
-def _state(out_dir: Path, base: str, show: Show, info: dict[str, Any]) -> str:
-    """A digest of everything the feed and page are made from: narrate's version, the
-    base URL, the show's settings (and its image file), the posts' dates, links and
-    ratings, and every file of the folder (name, size, time). Kept in the feed, so an
-    unchanged folder is not read again (no MP3's tags, no transcript)."""
-    import hashlib
-    import json
-
-    from .. import __version__
-    from ..feed.page import PAGE_NAME
-    from ..feed.rss import FEED_NAME
-
-    def stat(path: Path) -> list[int]:
-        try:
-            st = path.stat()
-        except OSError:
-            return []
-        return [st.st_size, st.st_mtime_ns]
-
-    files = sorted(
-        (p.name, *stat(p)) for p in out_dir.iterdir() if p.name not in (FEED_NAME, PAGE_NAME)
-    )
-    image = Path(show.channel.image)
-    material = {
-        "narrate": __version__,
-        "base": base,
-        "show": repr(show.channel),
-        "image": stat(image) if image.is_absolute() else [],
-        "posts": sorted((name, repr(i)) for name, i in info.items()),
-        "files": files,
-    }
-    blob = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def _prune(mp3: Path) -> None:
@@ -321,14 +206,14 @@ def publish(
     removed = remove_stale_temporaries(out_dir)
     if removed:
         log.info("removed %d unfinished file(s) left in %s by a killed run", removed, out_dir)
-    holders = _holders(out_dir)
+    holders = holders_of(out_dir)
     entries = _entries(selection.posts, out_dir, holders)
     locks = lock_dir() / "items"
 
     narrated = up = 0
     failed: list[tuple[str, str]] = []
     outputs: list[str] = []
-    if entries and _all_up_to_date(selection.posts, entries, settings, out_dir, holders):
+    if entries and all_up_to_date(selection.posts, entries, settings, out_dir, holders):
         log.info("nothing changed: %d post(s) up to date", len(entries))
         up = len(entries)
         outputs = [str(out_dir / holders.by_source[e.identity or source_id(e.source, out_dir)]
@@ -343,7 +228,7 @@ def publish(
             result = run_batch(entries, settings, out_dir, executor=runner,
                                on_progress=on_progress, lock_dir=locks)  # fmt: skip
             results = list(result.items)
-            holders = _holders(out_dir)  # what the run made
+            holders = holders_of(out_dir)  # what the run made
         for r in results:
             if r.status == FAILED:
                 failed.append((r.source, r.reason or "failed"))
@@ -371,12 +256,12 @@ def publish(
         if post is not None:
             info[mp3.name] = PostInfo(post.moment, post.metadata.link, post.metadata.rating)
     info = {name: i for name, i in info.items() if (out_dir / name).is_file()}
-    state = _state(out_dir, base, show, info)
+    state = folder_state(out_dir, base, show, info)
     if feed_state(feed) == state and (out_dir / PAGE_NAME).is_file():
         log.info("%s is up to date", feed)  # nothing it is made from changed
     else:
         build_feed(out_dir, base, show.channel, posts=info, state=state)
-        settled = _state(out_dir, base, show, info)
+        settled = folder_state(out_dir, base, show, info)
         if settled != state:  # the build itself added files (the show's or a post's cover)
             build_feed(out_dir, base, show.channel, posts=info, state=settled)
     return PublishResult(feed, selection, narrated, up, tuple(failed), tuple(gone),
