@@ -300,10 +300,11 @@ def test_front_matter_posts_yaml_toml_drafts(site: Path, env: dict) -> None:
         encoding="utf-8",
     )
     (content / "toml-post.md").write_text(
-        '+++\ntitle = "Toml Post"\ndate = 2024-02-01\nauthors = ["Cal", "Dee"]\n+++\n\n'
-        "The TOML post is read too.\n",
+        '+++\ntitle = "Toml Post"\ndate = 2024-02-01\nauthors = ["Cal", "Dee"]\n'
+        'image = "poster.png"\n+++\n\nThe TOML post is read too.\n',
         encoding="utf-8",
     )
+    Image.new("RGB", (600, 600), (200, 10, 10)).save(content / "poster.png")
     (content / "draft.md").write_text("---\ntitle: Draft\ndraft: true\n---\n\nNot yet.\n",
                                       encoding="utf-8")  # fmt: skip
     (content / "unpublished.md").write_text(
@@ -319,6 +320,10 @@ def test_front_matter_posts_yaml_toml_drafts(site: Path, env: dict) -> None:
                    ("Toml Post", "Thu, 01 Feb 2024 12:00:00 GMT")]  # fmt: skip
     assert {t.title: t.artist for t in map(read_tags, (site / "public").glob("*.mp3"))} == {
         "Yaml & Co": "Bea Critic", "Toml Post": "Cal, Dee"}  # fmt: skip
+    # The cover: the post's own (embedded, then published beside its MP3), else the show's.
+    covers = {i.findtext("title"): i.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image")
+              .get("href") for i in items(feed)}  # fmt: skip
+    assert covers == {"Yaml & Co": BASE + "cover.png", "Toml Post": BASE + "toml-post.png"}
     page = (site / "public" / "index.html").read_text(encoding="utf-8")
     assert page.count('class="rating"') == 1 and "Rating: 4/5" in page
 
