@@ -371,3 +371,26 @@ def test_the_post_header_picks_voice_and_tlan(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     tags = ID3(out)
     assert (tags["TLAN"].text, tags[f"TXXX:{TXXX_VOICE}"].text) == (["deu"], ["gmw/de"])
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('language = "xx"', "Error: narrate.toml: key 'language': 'xx' is not a language tag "
+         "(an ISO 639 code, for example fr, de-DE or zh)"),
+        ("language = 3", "Error: narrate.toml: key 'language': must be a string, not an "
+         "integer"),
+        ('quote-voice = ""', "Error: narrate.toml: key 'quote-voice': '' is not a voice (give "
+         "a voice name or id from narrate voices, or auto)"),
+    ],
+)  # fmt: skip
+def test_a_bad_language_or_quote_voice_in_narrate_toml(
+    tmp_path: Path, line: str, error: str
+) -> None:
+    (tmp_path / "narrate.toml").write_text(line + "\n", encoding="utf-8")
+    path = tmp_path / "review.txt"
+    path.write_text(REVIEWS["fr"], encoding="utf-8")
+    run = _narrate(["read", str(path), "--cache-dir", str(tmp_path / "c")], tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines()[-1] == error
+    assert not (tmp_path / "c").exists()
