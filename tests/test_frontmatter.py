@@ -122,6 +122,9 @@ def test_every_header_kind_gives_the_same_metadata_and_is_never_read(
         ("pubDate: Fri, 23 Aug 2019 10:00:00 +0200", "2019-08-23T10:00:00+02:00"),
         ("date: August 3, 2019", "2019-08-03"),
         ("date: 2019-08-23\npublished: 2020-01-02", "2019-08-23"),  # date wins
+        ("publishDate: 2024-11-21", "2024-11-21"),
+        ("pubDatetime: 2022-09-21T05:17:19Z", "2022-09-21T05:17:19+00:00"),
+        ("datePublished: '2021-01-02'", "2021-01-02"),
     ],
 )
 def test_dates_keep_their_time_and_zone(tmp_path: Path, header: str, date: str) -> None:

@@ -218,6 +218,10 @@ TABLE: tuple[tuple[str, str, Parser], ...] = (
     ("date", "date", date_field),
     ("published", "date", date_field),
     ("pubdate", "date", date_field),
+    ("publishdate", "date", date_field),  # Astro, Hugo
+    ("pubdatetime", "date", date_field),  # AstroPaper
+    ("datepublished", "date", date_field),
+    ("date_published", "date", date_field),
     ("author", "author", person_field),
     ("authors", "author", person_field),
     ("description", "description", title_field),
@@ -231,6 +235,8 @@ TABLE: tuple[tuple[str, str, Parser], ...] = (
     ("featuredimage", "cover", cover_field),
     ("img", "cover", cover_field),
     ("images", "cover", cover_field),
+    ("poster", "cover", cover_field),  # a film review's poster
+    ("thumbnail", "cover", cover_field),
     ("lang", "language", language_field),
     ("language", "language", language_field),
     ("locale", "language", language_field),
