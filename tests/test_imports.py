@@ -17,8 +17,6 @@ ROOT = Path(narrate.__file__).parent
 KNOWN = {
     # issue 21: batch fingerprint -> probe -> item (taken with the cost work)
     frozenset({"narrate.batch.fingerprint", "narrate.batch.probe", "narrate.batch.item"}),
-    # issue 18: intro <-> segment (taken with the real-posts work)
-    frozenset({"narrate.intro", "narrate.segment"}),
 }
 
 
