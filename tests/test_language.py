@@ -394,3 +394,30 @@ def test_a_bad_language_or_quote_voice_in_narrate_toml(
     assert run.returncode == 1  # a config error, as every bad narrate.toml key is
     assert run.stderr.strip().splitlines()[-1] == error
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("这是一部节奏缓慢却耐心的电影，愿意沉下心来的观众会有收获。", "这是一部节奏缓慢却耐心的…"),
+        ("阿莫多瓦最私人的作品。", "阿莫多瓦最私人的作品。"),  # short: whole
+        ("これは家族の映画です。とても良い。", "これは家族の映画です。とて…"),
+        ("Bong Joon-ho 的 寄生虫 是一部关于阶级的电影", "Bong Joon-ho 的 寄生虫 是一…"),
+        ("ภาพยนตร์ที่ดีมากและยาวมากเกินไปสำหรับชื่อเรื่อง", "ภาพยนตร์ที่ดีมาก…"),
+        ("One two three four five six, seven", "One two three four five six…"),
+    ],
+)
+def test_chapter_titles_of_text_written_without_spaces(text: str, title: str) -> None:
+    """Six words of Chinese are not one 30-letter "word": two letters count as a word."""
+    from narrate.segment.titles import opening_words
+
+    assert opening_words(text) == title
+
+
+def test_a_chinese_review_has_short_chapter_titles(tmp_path: Path) -> None:
+    path = tmp_path / "review.txt"
+    path.write_text(REVIEWS["zh"], encoding="utf-8")
+    doc = load_document(path, Settings())
+    assert [s.title for s in doc.segments] == [
+        "这是一部节奏缓慢却耐心的…", "阿莫多瓦最私人的作品，班德…"
+    ]  # fmt: skip

@@ -21,6 +21,7 @@ SMALL_WORDS = frozenset(
 
 _TITLE_END = ".!?,;:\u2026"
 _CLOSERS = "\"'\u2019\u201d\u00bb)]"
+_CJK_PUNCTUATION = "\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a"  # 、。，！？；：
 
 
 _JEKYLL_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-(?=.)")
@@ -53,8 +54,36 @@ def title_from_filename(name: str) -> str:
     return " ".join(out) or UNTITLED
 
 
+def _unspaced_cut(text: str, words: int) -> int | None:
+    """Where ``words`` words of ``text`` end when it is written without spaces (Chinese,
+    Japanese, Thai: two letters count as a word); None for text with no such letter."""
+    from ..clips import NO_SPACE_SCRIPTS, script_of
+
+    if not any(script_of(ch) in NO_SPACE_SCRIPTS for ch in text):
+        return None
+    units = 0.0
+    in_word = False
+    for i, ch in enumerate(text):
+        if script_of(ch) in NO_SPACE_SCRIPTS:
+            units += 0.5
+            in_word = False
+        elif ch.isalnum():
+            units += not in_word
+            in_word = True
+        else:
+            in_word = False
+        if units > words:
+            return i
+    return None
+
+
 def opening_words(text: str, words: int = TITLE_WORDS, max_chars: int = TITLE_CHARS) -> str:
-    """The first ``words`` words of ``text`` (fewer if over ``max_chars``), "…" when cut."""
+    """The first ``words`` words of ``text`` (fewer if over ``max_chars``), "…" when cut.
+    In a script written without spaces two letters count as a word."""
+    cut_at = _unspaced_cut(text, words)
+    if cut_at is not None:
+        title = text[: safe_cut(text, 0, min(cut_at, max_chars - 1))].rstrip()
+        return title.rstrip(_TITLE_END + _CJK_PUNCTUATION + "\u2013\u2014-") + "\u2026"
     parts = text.split()
     head = parts[:words]
     cut = len(parts) > len(head)
