@@ -405,3 +405,33 @@ def test_no_word_is_lost_or_read_by_a_voice_that_cannot(espeak_engine, words) ->
         else:
             assert scripts <= scripts_for_language(languages[piece.voice])
     assert pieces[0].display == speech and all(p.display == "" for p in pieces[1:])
+
+
+def test_piper_reads_quotes_with_a_second_voice_file(tmp_path: Path) -> None:
+    """Piper loads the second voice beside the first and switches per sentence."""
+    pytest.importorskip("piper")
+    from narrate.engines import piper_engine as pe
+
+    joe = pe.resolve_voice(None)
+    model = tmp_path / "quoter.onnx"
+    model.symlink_to(joe.model)
+    Path(f"{model}.json").write_text(json.dumps(joe.config), encoding="utf-8")
+    path = tmp_path / "review.md"
+    path.write_text(QUOTE_REVIEW, encoding="utf-8")
+    settings = Settings(voice=VoiceSettings(engine="piper", quote_voice=str(model)),
+                        transcripts=("vtt",), cache_dir=tmp_path / "c")  # fmt: skip
+    doc = load_document(path, settings)
+    out = tmp_path / "review.mp3"
+    with create_engine(settings.voice) as engine:
+        result = narrate(doc, out, settings, engine=engine)
+        audio = AudioSettings()
+        narrator_key = clip_key(engine, "Quoted words arrive here.", audio)
+        engine.use_voice(str(model))
+        quote_key = clip_key(engine, "Quoted words arrive here.", audio)
+    assert narrator_key != quote_key
+    store = ClipStore(tmp_path / "c")
+    assert store.path_for(quote_key).exists() and not store.path_for(narrator_key).exists()
+    assert result.clips_synthesized == 5
+    vtt = out.with_suffix(".vtt").read_text(encoding="utf-8")
+    assert vtt.count("<v Quote>") == 2 and vtt.count("<v Narrator>") == 3
+    assert ID3(out)[f"TXXX:{TXXX_VOICE}"].text == ["en_US-joe-medium"]
