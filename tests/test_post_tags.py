@@ -53,7 +53,7 @@ def test_the_header_reaches_the_id3_tag(tmp_path: Path, version: str) -> None:
         "+++\n" + BODY,
         encoding="utf-8",
     )
-    run = _narrate(post, "--id3-version", version, "--intro", "{title}, rated {rating}.")
+    run = _narrate(post, "--id3-version", version, "--intro", "{title}, rated {rating}, {date}.")
     assert run.returncode == 0, run.stderr
     mp3 = tmp_path / "content" / "posts" / "out.mp3"
     tags = read_tags(mp3)
@@ -65,7 +65,8 @@ def test_the_header_reaches_the_id3_tag(tmp_path: Path, version: str) -> None:
     assert dict(tags.txxx)["NARRATE_RATING"] == "★★★½"
     assert dict(tags.txxx)["NARRATE_DATE"] == "2017-02-26T23:30:00-02:00"
     assert tags.lyrics == (
-        "Get Out & Stay Out, rated ★★★½.\n\nThe film opens well.\n\nThe ending is strong.")
+        "Get Out & Stay Out, rated ★★★½, 2017-02-26.\n\nThe film opens well.\n\n"
+        "The ending is strong.")  # the post's own day, not the UTC one of TDRC
     raw = ID3(mp3, translate=False)
     if version == "3":  # TYER 2017, TDAT DDMM, TIME HHMM (in UTC)
         assert [str(raw[k]) for k in ("TYER", "TDAT", "TIME")] == ["2017", "2702", "0130"]

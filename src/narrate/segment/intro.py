@@ -67,13 +67,14 @@ def check_template(template: str | None) -> str | None:
 
 def template_values(doc: Document, settings: Settings) -> dict[str, str | None]:
     t = post_tags(settings.tags, doc.metadata)
-    date = t.resolved_date()
+    # The day as the post says it (its own zone), not the UTC instant ID3 is given.
+    date = (settings.tags.date or doc.metadata.date or t.resolved_date())[:10]
     return {
         "title": t.title or doc.title,
         "author": t.author,
         "album": t.album,
         "genre": t.genre,
-        "date": date[:10],
+        "date": date,
         "year": date[:4],
         "rating": doc.metadata.rating,
     }
