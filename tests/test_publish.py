@@ -343,3 +343,32 @@ def test_publish_on_a_dask_cluster(site: Path, env: dict) -> None:
     again = ok(publish(site, env, "--executor", "dask-local:1", verbose=True))
     assert "narrate: nothing changed: 1 post(s) up to date" in again.stderr.splitlines()
     assert state(out) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "kind"),
+    [
+        ("_index.md", "---\ntitle: Posts\n---\n\nAll my reviews, newest first, with more words "
+         "than any list page would ever need to have in it at all, really, truly, yes.\n",
+         "section"),
+        ("index.md", "# Reviews\n\n- [Alpha](/alpha/)\n- [Beta](/beta/)\n", "section"),
+        ("index.html", "<h1>Posts</h1><ul>{% for post in site.posts %}<li><a href="
+         '"{{ post.url }}">{{ post.title }}</a></li>{% endfor %}</ul>\n', "section"),
+        ("posts/short-film/index.md", "---\ntitle: Short Film\n---\n\nA short review of a "
+         "short film. Twelve minutes, one room, two actors. Worth it.\n", "post"),
+        ("posts/listy/index.md", "# Top films\n\nMy favourites of the year, with a word on "
+         "each of them below, as promised to many readers who asked for a longer list than "
+         "last year.\n\n- Alpha: tender\n- Beta: loud\n", "post"),
+        ("posts/plain.md", "# Plain\n\n- only\n- a list\n", "post"),
+    ],
+)
+def test_section_and_list_pages_are_told_from_posts(tmp_path: Path, path: str, text: str,
+                                                    kind: str) -> None:  # fmt: skip
+    from narrate.publishing import folder_posts
+    from narrate.settings import TextSettings
+
+    target = tmp_path / "site" / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    [found] = folder_posts(tmp_path / "site", TextSettings())
+    assert (found.source, found.kind) == (target, kind)

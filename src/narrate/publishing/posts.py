@@ -57,16 +57,25 @@ def post_moment(date: str | None) -> _dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)
 
 
-def _is_list_page(path: Path, words: int) -> bool:
-    name = path.name.lower()
-    if name.startswith("_index."):  # Hugo's section pages
+_LINK = re.compile(r"\]\(|\]\[|<a\s|\{\{<\s*ref|\[\[")  # Markdown, HTML, Hugo, wiki links
+
+
+def _is_list_page(path: Path, blocks: Sequence) -> bool:
+    """An ``index`` page with no prose, or a list of links with few words besides (a page
+    bundle's ``index.md`` is a post, even a short one, even with a list in it)."""
+    if path.stem.lower() != "index":
+        return False
+    words = sum(len(b.text.split()) for b in blocks if not b.level and not b.items)
+    if words == 0:
         return True
-    return path.stem.lower() == "index" and words < LIST_PAGE_WORDS
-
-
-def _prose_words(blocks: Sequence) -> int:
-    """Words outside headings and lists (a list page is its title and a list of links)."""
-    return sum(len(b.text.split()) for b in blocks if not b.level and not b.items)
+    items = sum(len(b.items) for b in blocks)
+    if words >= LIST_PAGE_WORDS or not items:
+        return False
+    try:
+        links = len(_LINK.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return False
+    return links >= items
 
 
 def folder_posts(folder: Path, text_settings) -> list[Post]:
@@ -85,14 +94,15 @@ def folder_posts(folder: Path, text_settings) -> list[Post]:
             continue
         try:
             loaded = load_text(path, text_settings)
-        except NarrateError as exc:
+        except NarrateError as exc:  # the batch says why; an unreadable index is a list
             log.debug("%s: %s", path, exc)
-            posts.append(Post(path, str(path), "", Metadata()))
+            kind = SECTION if path.stem.lower() == "index" else POST
+            posts.append(Post(path, str(path), "", Metadata(), kind))
             continue
         metadata = loaded.metadata
         if metadata.draft:
             kind = DRAFT
-        elif _is_list_page(path, _prose_words(loaded.blocks)):
+        elif _is_list_page(path, loaded.blocks):
             kind = SECTION
         else:
             kind = POST
