@@ -204,7 +204,10 @@ def test_ctrl_c_during_read_exits_130_and_leaves_nothing(tmp_path: Path) -> None
     assert "Traceback" not in err
     assert err.splitlines()[-1] == "Error: interrupted"
     assert proc.returncode == 130
-    assert list((tmp_path / "out").iterdir()) == []  # no MP3, no temporary
+    # No MP3, no temporary. The folder itself may never have been made: the loudness
+    # sample is synthesized before the MP3's temporary is opened.
+    out = tmp_path / "out"
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])

@@ -199,3 +199,44 @@ def test_without_a_private_copy_the_driver_speaks_and_the_key_says_so(
         assert pcm(engine, POOL[0])  # the driver still speaks
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_a_signal_while_espeak_calls_back_stops_the_clip_and_reaches_its_handler(
+    espeak: Engine, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
+    signum: str,
+) -> None:
+    """A handler that raises inside a ctypes callback raised where ctypes prints and goes
+    on: Ctrl-C was lost and the review was narrated to the end. The signal is raised
+    here from inside the first callback, deterministically, not by a timer."""
+    import signal
+
+    import narrate.engines.espeak_fresh as fresh
+
+    sig = getattr(signal, signum)
+    real = ctypes_string_at = fresh.ctypes.string_at
+    calls: list[int] = []
+
+    def string_at_and_signal(*args: object) -> bytes:
+        calls.append(1)
+        if len(calls) == 1:
+            signal.raise_signal(sig)  # its handler runs inside the callback
+        return real(*args)
+
+    class Stop(Exception):
+        pass
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stop(signum)
+
+    before = signal.signal(sig, stop)
+    monkeypatch.setattr(fresh.ctypes, "string_at", string_at_and_signal)
+    try:
+        with pytest.raises(Stop):
+            pcm(espeak, "A sentence long enough to be called back more than once. " * 20)
+    finally:
+        signal.signal(sig, before)
+        monkeypatch.setattr(fresh.ctypes, "string_at", ctypes_string_at)
+    assert len(calls) == 1  # synthesis stopped at the next callback
+    assert "Exception ignored" not in capfd.readouterr().err
+    assert pcm(espeak, "It has two sentences.") == pcm(espeak, "It has two sentences.")

@@ -36,10 +36,13 @@ dictionary again (measured on the sample review: see the README).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import shutil
+import signal
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,20 +121,35 @@ class FreshEspeak:
     def say(self, text: str, voice: str | None, rate: int, volume: float) -> Said:
         samples = bytearray()
         words: list[int] = []
+        # ctypes prints and swallows what a callback raises: a Ctrl-C (or any error)
+        # arriving while the library calls back is kept, synthesis is stopped (a
+        # callback that returns 1 aborts it), and it is raised again once espeak_Synth
+        # has returned.
+        raised: list[BaseException] = []
+        pending_signals: list[list[int]] = []
 
         def on_synth(wav: object, count: int, events: object) -> int:
-            if count > 0:
-                samples.extend(ctypes.string_at(wav, count * 2))  # type: ignore[call-overload]
-            i = 0
-            while events[i].type != _EVENT_LIST_TERMINATED:  # type: ignore[index]
-                if events[i].type == _EVENT_WORD:  # type: ignore[index]
-                    words.append(events[i].text_position - 1)  # type: ignore[index]
-                i += 1
+            if pending_signals and pending_signals[0]:
+                return 1  # a Ctrl-C or SIGTERM came: stop; it is handled after the call
+            try:
+                if count > 0:
+                    samples.extend(ctypes.string_at(wav, count * 2))  # type: ignore[call-overload]
+                i = 0
+                while events[i].type != _EVENT_LIST_TERMINATED:  # type: ignore[index]
+                    if events[i].type == _EVENT_WORD:  # type: ignore[index]
+                        words.append(events[i].text_position - 1)  # type: ignore[index]
+                    i += 1
+            except BaseException as exc:  # noqa: BLE001 - re-raised after the C call
+                raised.append(exc)
+                return 1
             return 0
 
         callback = _CALLBACK(on_synth)  # kept alive until the library is closed
-        with self._lock:
+        with self._lock, _signals_deferred() as pending:
+            pending_signals.append(pending)
             sample_rate = self._say(text, voice, rate, volume, callback)
+        if raised:
+            raise raised[0]
         return Said(int(sample_rate), bytes(samples), tuple(words))
 
     def _say(self, text: str, voice: str | None, rate: int, volume: float,
@@ -162,6 +180,42 @@ class FreshEspeak:
         finally:
             _close(lib)
         return int(sample_rate)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Hold SIGINT and SIGTERM while the library calls back into Python.
+
+    A signal handler that raises inside a ctypes callback (Python's own for Ctrl-C, the
+    CLI's for SIGTERM) raises where ctypes can only print the traceback and carry on,
+    so the interrupt was lost and the run went on. While held, a signal is only noted
+    (the callback then stops synthesis); the handler it was meant for runs once the
+    library has returned. Off the main thread (a Dask worker's task thread) Python
+    delivers no signals, so nothing is held there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    pending: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {sig: signal.getsignal(sig) for sig in held}
+
+    def note(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    for sig in held:
+        signal.signal(sig, note)
+    try:
+        yield pending
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        for signum in dict.fromkeys(pending):
+            handler = before[signum]
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
 
 
 def _seed_noise(lib: ctypes.CDLL) -> None:
