@@ -372,3 +372,39 @@ def test_section_and_list_pages_are_told_from_posts(tmp_path: Path, path: str, t
     target.write_text(text, encoding="utf-8")
     [found] = folder_posts(tmp_path / "site", TextSettings())
     assert (found.source, found.kind) == (target, kind)
+
+
+def test_bad_input_is_one_error_line_before_anything_is_written(site: Path, env: dict) -> None:
+    out = site / "public"
+    show = site / "show.toml"
+    post_file = site / "content" / "posts" / "alpha.md"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "narrate", "publish", *args],
+                              capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+
+    common = ["--out", str(out), "--engine", "tone"]
+    cases = [
+        (run(str(site / "nope"), *common, "--base-url", BASE, "--config", str(show)),
+         f"Error: {site / 'nope'}: no such folder, file or URL"),
+        (run(str(post_file), *common, "--base-url", BASE, "--config", str(show)),
+         f"Error: {post_file}: not a folder of posts or a feed (.xml, .rss, .atom, or an "
+         "http(s) URL)"),
+        (run(str(site / "content"), *common, "--base-url", "ftp://x/", "--config", str(show)),
+         "Error: base URL must be an absolute http(s) URL: 'ftp://x/'"),
+        (run(str(site / "content"), *common, "--base-url", BASE),
+         "Error: give the show file with --config SHOW.toml (podcast settings)"),
+        (run(str(site / "content"), *common, "--base-url", BASE, "--config", str(post_file)),
+         f"Error: {post_file}: invalid TOML: Expected '=' after a key in a key/value pair "
+         "(at line 3, column 7)"),
+    ]  # fmt: skip
+    for proc, line in cases:
+        assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == (1, "", [line])
+    show.write_text(SHOW.replace('owner_email = "ann@example.org"\n', ""), encoding="utf-8")
+    proc = run(str(site / "content"), *common, "--base-url", BASE, "--config", str(show))
+    assert proc.stderr.splitlines() == [f"Error: {show}: missing required key 'owner_email'"]
+    show.write_text(SHOW + "\n[narrate]\nrate = 9000\n", encoding="utf-8")
+    proc = run(str(site / "content"), *common, "--base-url", BASE, "--config", str(show))
+    assert proc.returncode == 1 and proc.stderr.splitlines()[0].startswith(
+        f"Error: {show}: key 'rate': ")  # fmt: skip
+    assert not out.exists()
