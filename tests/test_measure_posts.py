@@ -194,3 +194,14 @@ def test_an_author_named_only_by_the_site_config_is_told_apart():
     assert mp.missing_post_metadata(details) is False
     details = mp.classify(EXPECTED, outcome(CLEAN_SPEECH, tags), SOURCE)
     assert mp.missing_post_metadata(details) is True
+
+
+def test_an_author_the_post_does_not_name_must_not_be_made_up():
+    expected = {k: v for k, v in EXPECTED.items() if k != "author"}
+    details = mp.classify(
+        expected, outcome(CLEAN_SPEECH, dict(GOOD_TAGS, artist="authors")), SOURCE
+    )
+    assert details["classes"] == ["metadata missing"]
+    assert details["metadata"] == {"author": {"expected": None, "got": "authors", "from": "post"}}
+    details = mp.classify(expected, outcome(CLEAN_SPEECH, dict(GOOD_TAGS, artist="")), SOURCE)
+    assert details["classes"] == ["clean"]
