@@ -302,6 +302,8 @@ def read_tags(path: Path) -> tuple[dict[str, str], int]:
         "artist": text("TPE1"),
         "language": text("TLAN"),
         "voice": text("TXXX:NARRATE_VOICE"),
+        # Not a class: whether a cover was embedded, for the posts whose cover is local.
+        "cover": "yes" if id3.getall("APIC") else "",
     }
     return tags, len(id3.getall("CHAP"))
 
