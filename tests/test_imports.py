@@ -15,8 +15,6 @@ import narrate
 
 ROOT = Path(narrate.__file__).parent
 KNOWN = {
-    # issue 21: batch fingerprint -> probe -> item (taken with the cost work)
-    frozenset({"narrate.batch.fingerprint", "narrate.batch.probe", "narrate.batch.item"}),
 }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from .collect import SUPPORTED_SUFFIXES, collect_paths
 from .executors import EXECUTORS, Executor, create_executor
 from .fingerprint import fingerprint, up_to_date
-from .item import close_engines, narrate_item, worker_engine
+from .item import narrate_item
 from .manifest import MANIFEST_KEYS, RATE_RANGE, load_manifest
 from .model import (
     DRAFT,
@@ -42,6 +42,7 @@ from .names import MAX_NAME_BYTES, check_output_name, holder_of, source_id
 from .plan import plan_batch, resolve_title
 from .probe import check_voices, engine_version
 from .run import BatchAborted, check_out_dir, check_report_path, run_batch, write_report
+from .workers import close_engines, worker_engine
 
 __all__ = [
     "DRAFT", "EXECUTORS", "FAILED", "LOCK_DIR", "MANIFEST_KEYS", "MAX_NAME_BYTES", "OK",

@@ -17,35 +17,15 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import FatalError, ItemError, OutputError
-from ..settings import VoiceSettings
 from .fingerprint import up_to_date
 from .model import FAILED, OK, EventCallback, ItemProgress, ItemResult, WorkItem
 from .names import holder_of, not_ours
+from .workers import worker_engine
 
 log = logging.getLogger(__name__)
 
 # lock(item, on_wait) -> a context manager that holds the lock of item's output
 Lock = Callable[[WorkItem, Callable[[], None]], AbstractContextManager[Any]]
-
-_ENGINES: dict[VoiceSettings, Any] = {}
-
-
-def worker_engine(voice: VoiceSettings) -> Any:
-    """This process's engine for ``voice``: created on first use, then reused."""
-    engine = _ENGINES.get(voice)
-    if engine is None:
-        from ..engines import create_engine
-
-        engine = _ENGINES[voice] = create_engine(voice)
-    return engine
-
-
-def close_engines() -> None:
-    while _ENGINES:
-        _, engine = _ENGINES.popitem()
-        with contextlib.suppress(Exception):
-            engine.close()
-
 
 @contextlib.contextmanager
 def file_lock(item: WorkItem, on_wait: Callable[[], None]) -> Iterator[None]:

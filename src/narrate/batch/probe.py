@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import EngineError, FatalError, UnknownVoiceError
 from ..settings import VoiceSettings
 from .model import ErrorData
+from .workers import worker_engine
 
 Call = Callable[..., Any]  # call(function, *args) -> function(*args), run elsewhere
 # Set in a process whose engines live as long as it does (a Dask worker): the probes
@@ -28,8 +29,6 @@ USE_WORKER_ENGINES = False
 
 def _engine(voice: VoiceSettings) -> Any:
     if USE_WORKER_ENGINES:
-        from .item import worker_engine
-
         return worker_engine(voice)
     from ..engines import create_engine
 

@@ -35,7 +35,7 @@ class EnginePlugin(WorkerPlugin):
         self.voices = tuple(voices)
 
     def setup(self, worker: Any) -> None:
-        from ..item import worker_engine
+        from ..workers import worker_engine
 
         for voice in self.voices:
             try:
@@ -44,7 +44,7 @@ class EnginePlugin(WorkerPlugin):
                 log.warning("narrate: %s could not start its engine: %s", worker.address, exc)
 
     def teardown(self, worker: Any) -> None:
-        from ..item import close_engines
+        from ..workers import close_engines
 
         close_engines()
 

@@ -36,9 +36,10 @@ from typing import Any
 from ...atomic import remove_stale_temporaries
 from ...engines.base import ENGINE_THREADS_ENV
 from ...errors import ConfigError, FatalError
-from ..item import close_engines, narrate_item
+from ..item import narrate_item
 from ..model import FAILED, ErrorData, Event, Heartbeat, ItemProgress, ItemResult, WorkItem
 from ..probe import spawned
+from ..workers import close_engines
 from .base import Executor
 
 log = logging.getLogger(__name__)
