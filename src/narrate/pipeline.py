@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slugify import slugify
 
@@ -21,7 +22,6 @@ from .assemble import Rollout, lay_out, planned_timeline, sample_pieces, spread,
 from .atomic import TMP_PREFIX, atomic_path, write_text_atomic
 from .casting import Cast, cast_voices
 from .clips import Clip, ClipStore, render_clip
-from .delivery import Delivery, encode_at_level
 from .encode import expected_samples, ffmpeg_path
 from .engines import Engine, create_engine
 from .errors import InputError, OutputError
@@ -42,7 +42,16 @@ from .tags import (
     write_tags,
 )
 from .tags.post import post_frames, post_tags
-from .transcripts import chapters_from_timeline, chapters_json, to_srt, to_vtt
+from .transcripts import (
+    chapters_from_timeline,
+    chapters_json,
+    side_file_paths,
+    to_srt,
+    to_vtt,
+)
+
+if TYPE_CHECKING:  # delivery (numpy, the loudness meter) loads when a narration starts:
+    from .delivery import Delivery  # a no-op batch rerun plans with this module only
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +132,27 @@ def render_clips(
             yield seg.index, s, clip
 
 
+def _after(on_clip: ClipCallback | None, doc: Document,
+           done: Collection[tuple[int, int]]) -> ClipCallback | None:  # fmt: skip
+    """``on_clip`` for a pass over every sentence after those in ``done`` were made (and
+    reported): it reports the others only, counting on from there."""
+    if on_clip is None or not done:
+        return on_clip
+    count = {}
+    n = len(done)
+    flat = [(seg.index, s) for seg in doc.segments for s in range(len(seg.sentences))]
+    for i, key in enumerate(flat, 1):
+        if key not in done:
+            n += 1
+            count[i] = n
+
+    def report(i: int, total: int, clip: Clip) -> None:
+        if i in count:
+            on_clip(count[i], total, clip)
+
+    return report
+
+
 def tag_data(
     doc: Document,
     output: Path,
@@ -196,18 +226,21 @@ def narrate(
         if not any(seg.sentences for seg in doc.segments):
             raise InputError(f"{doc.source or doc.title}: nothing left to narrate: no voice "
                              f"of {engine.name} reads its script")  # fmt: skip
+        picks: set[tuple[int, int]] = set()
         if settings.audio.loudness is not None:
             # The loudness sample, spread over the whole, is synthesized first: the gain
             # is tuned on it while the rest is still to come.
-            sampled = list(render_clips(doc, engine, store, settings, cast=cast, only=spread(
-                [(seg.index, len(seg.sentences), sum(len(x.speech.split()) for x in
-                  seg.sentences)) for seg in doc.segments], settings.voice.rate)))  # fmt: skip
-        clips = render_clips(doc, engine, store, settings, on_clip, cast)
+            picks = spread([(seg.index, len(seg.sentences), sum(len(x.speech.split()) for x
+                            in seg.sentences)) for seg in doc.segments], settings.voice.rate)
+            sampled = list(render_clips(doc, engine, store, settings, on_clip, cast, picks))
+        clips = render_clips(doc, engine, store, settings, _after(on_clip, doc, picks), cast)
         first = next(clips)  # its rate is the stream's: all clips of one engine agree
         rate = first[2].sample_rate
         rollout = Rollout(lay_out(itertools.chain([first], clips), settings.audio, rate), rate)
         sample = sample_pieces(sampled, doc, settings.audio, rate)
         with atomic_path(output) as tmp:
+            from .delivery import encode_at_level
+
             delivery = encode_at_level(rollout, sample, tmp, settings.audio, output.name,
                                        expected_length(doc, settings, rate))  # fmt: skip
             tl = timeline(doc, rollout.pieces, rate,
@@ -334,13 +367,6 @@ def check_output(output: Path, settings: Settings, inputs: Iterable[Path] = ()) 
                 )
     except OSError as exc:
         raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
-
-
-def side_file_paths(output: Path, settings: Settings) -> dict[str, Path]:
-    paths = {kind: output.with_suffix(f".{kind}") for kind in settings.transcripts}
-    if settings.chapters_json:
-        paths["chapters"] = output.with_suffix(".chapters.json")
-    return paths
 
 
 def write_side_files(

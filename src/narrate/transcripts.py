@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .model import ChapterTiming, Cue, Timeline
 from .tags import Chapter, end_ms, ms
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 __all__ = [
     "CHAPTERS_JSON_TYPE",
@@ -21,6 +25,7 @@ __all__ = [
     "chapters_json",
     "format_timestamp",
     "parse_timestamp",
+    "side_file_paths",
     "to_srt",
     "to_vtt",
 ]
@@ -127,3 +132,11 @@ def chapters_from_timeline(timeline: Timeline) -> tuple[Chapter, ...]:
         )
         for i, ch in enumerate(timeline.chapters)
     )
+
+
+def side_file_paths(output: Path, settings: Settings) -> dict[str, Path]:
+    """The side files ``settings`` ask for beside the MP3 ``output``, by kind."""
+    paths = {kind: output.with_suffix(f".{kind}") for kind in settings.transcripts}
+    if settings.chapters_json:
+        paths["chapters"] = output.with_suffix(".chapters.json")
+    return paths

@@ -88,16 +88,18 @@ def up_to_date(item: WorkItem) -> ItemResult | None:
             return None
     except OSError:
         return None
-    from ..pipeline import side_file_paths
-    from ..tags import read_tags
+    from ..tags import TXXX_FINGERPRINT, TXXX_SOURCE, read_summary
+    from ..transcripts import side_file_paths
 
     try:
-        tags = read_tags(item.output)
+        # TXXX frames, the chapters' count and the length only: a whole read_tags
+        # (text frames decoded, lyrics, cover) was most of a no-op rerun, profiled.
+        summary = read_summary(item.output)
     except Exception:  # an unreadable MP3 is simply made again
         return None
-    if tags.fingerprint != item.fingerprint:
+    if summary.txxx.get(TXXX_FINGERPRINT) != item.fingerprint:
         return None
-    if item.source_id and tags.source != item.source_id:
+    if item.source_id and summary.txxx.get(TXXX_SOURCE) != item.source_id:
         return None
     if not all(p.is_file() for p in side_file_paths(item.output, item.settings).values()):
         return None
@@ -106,7 +108,7 @@ def up_to_date(item: WorkItem) -> ItemResult | None:
         output=item.shown_output,
         status=UP_TO_DATE,
         title=item.title,
-        duration=tags.duration,
-        chapters=len(tags.chapters),
+        duration=summary.duration,
+        chapters=summary.chapters,
         index=item.index,
     )

@@ -13,6 +13,7 @@ not narrated. Nothing is written and no engine starts in this process.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,6 +94,34 @@ class _Draft:
     name: str = ""
 
 
+def _ask_soon(versions: Versions, voices: Sequence[VoiceSettings]
+              ) -> Callable[[], dict[VoiceSettings, str | None]]:  # fmt: skip
+    """Start ``versions(voices)`` in a thread; the returned call waits for its answer
+    (or raises what it raised)."""
+    distinct = list(dict.fromkeys(voices))
+    box: dict[str, Any] = {}
+
+    def ask() -> None:
+        try:
+            box["answer"] = dict(zip(distinct, versions(distinct), strict=True))
+        except BaseException as exc:  # raised where the answer is wanted
+            box["error"] = exc
+
+    thread = threading.Thread(target=ask, name="narrate-engine-version", daemon=True)
+    if distinct:
+        thread.start()
+
+    def answer() -> dict[VoiceSettings, str | None]:
+        if not distinct:
+            return {}
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["answer"]
+
+    return answer
+
+
 def plan_batch(
     entries: Sequence[Entry],
     settings: Settings,
@@ -115,6 +144,12 @@ def plan_batch(
     shown_dir = Path(out_dir)
     out_dir = shown_dir.absolute()
     base = _absolute(settings)
+    # The engine is asked its version (a process start, a third of a no-op rerun) while
+    # the inputs are read and the outputs named.
+    if versions is None:
+        from .probe import engine_versions as versions
+    asked = _ask_soon(versions, [_absolute(_item_settings(base, e.options)).voice
+                                 for e in entries if not e.error])  # fmt: skip
     settled: list[ItemResult] = []
     drafts: list[_Draft] = []
 
@@ -178,10 +213,7 @@ def plan_batch(
             continue
         named.append(d)
 
-    if versions is None:
-        from .probe import engine_versions as versions
-    voices = list(dict.fromkeys(d.settings.voice for d in named))
-    version_of = dict(zip(voices, versions(voices), strict=True))
+    version_of = asked()
     work: list[WorkItem] = []
     for d in sorted(named, key=lambda d: d.index):
         version = version_of[d.settings.voice]

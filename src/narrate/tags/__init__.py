@@ -35,7 +35,7 @@ from .data import (
     ms,
 )
 from .limits import ID3_MAX_BYTES, MAX_MS, check_tag_data, tag_size_bound
-from .read import read_source, read_tags, read_txxx, tags_as_dict
+from .read import Summary, read_source, read_summary, read_tags, read_txxx, tags_as_dict
 from .toc import MAX_ENTRIES, TOC_ID, toc_tree
 from .write import NO_OFFSET, write_tags
 
@@ -66,6 +66,8 @@ __all__ = [
     "load_cover",
     "ms",
     "read_source",
+    "read_summary",
+    "Summary",
     "read_txxx",
     "read_tags",
     "tag_size_bound",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,31 @@ def read_txxx(mp3: Path) -> dict[str, str]:
     except (MutagenError, OSError) as exc:
         raise InputError(f"{mp3}: cannot read its tags ({exc})") from exc
     return _txxx(tags)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a batch needs to call an MP3 up to date: its TXXX frames, how many chapters
+    it has, and how long it plays."""
+
+    txxx: dict[str, str]
+    chapters: int
+    duration: float
+
+
+def read_summary(mp3: Path) -> Summary:
+    """``Summary`` of ``mp3``: the TXXX frames parsed, the others left raw (chapters are
+    counted, not read), the length from the MP3's header. Raises ``InputError`` when
+    it cannot be read or is no MP3."""
+    try:
+        audio = MP3(mp3, known_frames={"TXXX": TXXX})
+    except (MutagenError, OSError) as exc:
+        raise InputError(f"{mp3}: cannot read its tags ({exc})") from exc
+    tags = audio.tags
+    if tags is None:
+        return Summary({}, 0, float(audio.info.length))
+    chapters = sum(1 for raw in getattr(tags, "unknown_frames", ()) if raw[:4] == b"CHAP")
+    return Summary(_txxx(tags), chapters, float(audio.info.length))
 
 
 def read_source(mp3: Path) -> str | None:
