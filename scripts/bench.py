@@ -55,6 +55,9 @@ README_START = "<!-- bench:start (written by scripts/bench.py) -->"
 README_END = "<!-- bench:end -->"
 SAMPLE_EVERY = 0.02  # seconds between memory samples of the process tree
 MP3_ARGS = "-ac 1 -ar 44100 -c:a libmp3lame -b:a 96k"
+# Python's bytecode cache on, as on a user's machine (pip compiles on install): a shell
+# with PYTHONDONTWRITEBYTECODE set would charge every run for compiling narrate.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 # The raw piper API, as its README shows it: the voice loaded once, each text streamed
 # into ffmpeg. Same length scale as narrate's at 175 wpm, so both speak as long.
@@ -137,7 +140,7 @@ def measure(cmd: Sequence[str] | str, *, shell: bool = False, cwd: Path | None =
         start = time.perf_counter()
         proc = subprocess.Popen(
             cmd, shell=shell, cwd=cwd, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=err,
+            stdout=subprocess.DEVNULL, stderr=err, env=ENV,
         )  # fmt: skip
         ps = psutil.Process(proc.pid)
         peak = peak_pss = 0
@@ -253,6 +256,8 @@ class Result:
     baselines: list[Series]
     measured: str = ""
     note: str = ""
+    accuracy: list[dict] = field(default_factory=list)  # per round, podcast rows only
+    load: list[float] = field(default_factory=list)  # 1-minute load average, per round
 
 
 def alternate(rounds: int, steps: Sequence[tuple[Series, Callable[[int], Run]]]) -> None:
@@ -280,26 +285,77 @@ def raw_piper_cmd(pairs: Sequence[tuple[Path, Path]]) -> list[str]:
             *flat]  # fmt: skip
 
 
-def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: str) -> list[Result]:
-    """``read`` in the draft profile against the baselines (none of which normalizes);
-    for pyttsx3 also in the default podcast profile, against draft: the cost of loudness."""
+PESQ_SECONDS = 120.0  # of the start: PESQ of an hour-long pair would take minutes
+
+
+def accuracy(podcast: Path, draft: Path) -> dict:
+    """How a podcast render measures: ffmpeg's ebur128 on the MP3 (I, true peak, LRA),
+    what its TXXX frames say against that, and PESQ-WB against the draft render of the
+    same text (same timeline: they align sample for sample), over ``PESQ_SECONDS``."""
+    err = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(podcast), "-af",
+         "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    summary = err[err.rindex("Summary:") :]
+
+    def num(label: str) -> float:
+        return float(re.search(rf"{label}:\s+(-?[\d.]+|-inf)", summary).group(1))
+
+    from narrate.tags import read_tags
+
+    txxx = dict(read_tags(podcast).txxx)
+    row = {"lufs": num("I"), "dbtp": num("Peak"), "lra": num("LRA"),
+           "txxx_lufs": float(txxx["NARRATE_LOUDNESS_LUFS"]),
+           "txxx_lra": float(txxx["NARRATE_LOUDNESS_RANGE_LU"]), "pesq": None}  # fmt: skip
+    try:
+        from pesq import pesq
+    except ImportError:
+        return row
+    cut = ["-t", str(PESQ_SECONDS)]
+    ref = decode_pcm([*cut, "-i", str(draft)], 16000)
+    deg = decode_pcm([*cut, "-i", str(podcast)], 16000)
+    n = min(len(ref), len(deg))
+    row["pesq"] = float(pesq(16000, ref[:n] / 32768, deg[:n] / 32768, "wb"))
+    return row
+
+
+def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: str,
+              baselines: bool = True) -> list[Result]:  # fmt: skip
+    """``read`` in the draft profile against the baselines (none of which normalizes),
+    and in the default podcast profile against draft: the cost of loudness, and how
+    the podcast render measures (``accuracy``)."""
     text = work / f"x{copies}.txt"
     text.write_text(repeated(copies), encoding="utf-8")
     nar = Series(f"narrate read --engine {engine} --profile draft")
     pod = Series(f"narrate read --engine {engine} (podcast, the default)")
     steps: list[tuple[Series, Callable[[int], Run]]] = []
+    rows: list[dict] = []
+    load: list[float] = []
 
-    def run_narrate(i: int, *profile: str) -> Run:
+    def run_narrate(i: int, out: str, *profile: str) -> Run:
         cache = work / f"cache-{engine}-{copies}-{i}"  # empty: nothing comes from a cache
-        r = measure(narrate_cmd("read", str(text), "-o", str(work / "n.mp3"), *profile,
+        r = measure(narrate_cmd("read", str(text), "-o", str(work / out), *profile,
                                 "--engine", engine, "--cache-dir", str(cache)))  # fmt: skip
         shutil.rmtree(cache, ignore_errors=True)
         return r
 
-    steps.append((nar, lambda i: run_narrate(i, "--profile", "draft")))
+    def run_draft(i: int) -> Run:
+        load.append(os.getloadavg()[0])
+        return run_narrate(i, "n.mp3", "--profile", "draft")
+
+    def run_podcast(i: int) -> Run:
+        r = run_narrate(i, "p.mp3")
+        if r.ok:
+            rows.append(accuracy(work / "p.mp3", work / "n.mp3"))
+            print(f"    accuracy: {rows[-1]}", file=sys.stderr)
+        return r
+
+    steps.append((nar, run_draft))
+    steps.append((pod, run_podcast))
     bases = []
-    if engine == "pyttsx3":
-        steps.append((pod, lambda i: run_narrate(i)))
+    if not baselines:  # --podcast-only: draft and podcast, the cost of loudness alone
+        pass
+    elif engine == "pyttsx3":
         raw = Series("espeak-ng | ffmpeg")
         steps.append((raw, lambda i: measure(raw_cmd(text, work / "raw.mp3"), shell=True)))
         bases.append(raw)
@@ -307,7 +363,7 @@ def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: s
         raw = Series("raw piper API | ffmpeg")
         steps.append((raw, lambda i: measure(raw_piper_cmd([(text, work / "raw.mp3")]))))
         bases.append(raw)
-    if tutorial:
+    if tutorial and baselines:
         script = work / "tutorial.py"
         script.write_text(TUTORIAL, encoding="utf-8")
         tut = Series("pyttsx3 + pydub += (tutorial)")
@@ -317,11 +373,10 @@ def case_read(work: Path, copies: int, rounds: int, *, tutorial: bool, engine: s
     alternate(rounds, steps)
     job = f"read, x{copies} ({words(text):,} words)" + ("" if engine == "pyttsx3" else ", Piper")
     case = f"x{copies}" + ("" if engine == "pyttsx3" else f"-{engine}")
-    results = [Result(case, job, words(text), nar, bases)]
-    if engine == "pyttsx3":
-        results.append(Result(f"{case}-podcast", f"{job}, podcast profile", words(text), pod,
-                              [nar]))  # fmt: skip
-    return results
+    kept = [Result(case, job, words(text), nar, bases, load=load)] if bases else []
+    return [*kept,
+            Result(f"{case}-podcast", f"{job}, podcast profile", words(text), pod, [nar],
+                   accuracy=rows, load=load)]  # fmt: skip
 
 
 def case_batch(work: Path, count: int, rounds: int, jobs: int = 2,
@@ -366,9 +421,16 @@ def case_noop(work: Path, count: int, rounds: int, jobs: int = 2) -> Result:
     first = measure(args)
     print(f"    (first run of the {count}-review batch: {first.seconds:.1f} s)", file=sys.stderr)
     nar = Series(f"narrate batch --jobs {jobs}, nothing to do")
-    alternate(rounds, [(nar, lambda i: measure(args) if first.ok else first)])
+    load: list[float] = []
+
+    def rerun(i: int) -> Run:
+        load.append(os.getloadavg()[0])
+        return measure(args) if first.ok else first
+
+    alternate(rounds, [(nar, rerun)])
     total = sum(words(p) for p in src.glob("*.txt"))
-    return Result(f"noop{count}", f"no-op rerun of a {count}-review batch", total, nar, [])
+    return Result(f"noop{count}", f"no-op rerun of a {count}-review batch", total, nar, [],
+                  load=load)
 
 
 # -- LAME quality on speech --------------------------------------------------------------
@@ -523,6 +585,44 @@ def table_rows(results: Sequence[Result]) -> list[str]:
     return head + rows
 
 
+def accuracy_table(by_case: dict[str, Result]) -> list[str]:
+    """Each podcast row: its cost against draft and how its MP3 measures (every round)."""
+    rows = [r for r in ordered(by_case) if r.case.endswith("-podcast") and r.accuracy]
+    if not rows:
+        return []
+    lines = [
+        "The podcast profile against draft, same text, same round, each with an empty "
+        "cache: its cost (the ratio of wall times) and how its MP3 measures, by ffmpeg's "
+        "ebur128 filter on the MP3 (integrated loudness, true peak; target -16 LUFS, "
+        "at most -1 dBTP), what its TXXX frames say against that, and PESQ-WB of the "
+        f"podcast render against the draft render (the first {PESQ_SECONDS:.0f} s; 4.64 "
+        "is a file against itself). Ranges are over the rounds; the load is the "
+        "1-minute load average as each round began (2 cores, shared).",
+        "",
+        "| job | cost (median) | rounds' ratios | LUFS | dBTP | TXXX LUFS − ebur128 | "
+        "TXXX LRA − ebur128 | PESQ-WB | load |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+
+    def span(values: list[float], fmt: str = "{:.1f}") -> str:
+        lo, hi = min(values), max(values)
+        return fmt.format(lo) if abs(hi - lo) < 1e-9 else f"{fmt.format(lo)} .. {fmt.format(hi)}"
+
+    for res in rows:
+        rs = ratios(res, res.baselines[0])
+        acc = res.accuracy
+        pesqs = [a["pesq"] for a in acc if a["pesq"] is not None]
+        lines.append(
+            f"| {res.job} | {statistics.median(rs):.2f}× | {', '.join(f'{r:.2f}' for r in rs)} "
+            f"| {span([a['lufs'] for a in acc])} | {span([a['dbtp'] for a in acc])} "
+            f"| {span([a['txxx_lufs'] - a['lufs'] for a in acc], '{:+.1f}')} "
+            f"| {span([a['txxx_lra'] - a['lra'] for a in acc], '{:+.1f}')} "
+            f"| {span(pesqs, '{:.2f}') if pesqs else '—'} "
+            f"| {', '.join(f'{x:.1f}' for x in res.load)} |"
+        )
+    return lines
+
+
 def scaling_line(by_case: dict[str, Result]) -> str:
     a, b = by_case.get("x20"), by_case.get("x200")
     if not (a and b and a.narrate.median() and b.narrate.median()):
@@ -561,12 +661,14 @@ def load_results() -> dict[str, Result]:
 
         out[case] = Result(d["case"], d["job"], d["words"], series(d["narrate"]),
                            [series(b) for b in d["baselines"]], d.get("measured", ""),
-                           d.get("note", ""))  # fmt: skip
+                           d.get("note", ""), d.get("accuracy", []),
+                           d.get("load", []))  # fmt: skip
     return out
 
 
 ORDER = ["x1", "x20", "x200", "batch20", "noop50", "x1-podcast", "x20-podcast", "x200-podcast",
-         "x1-piper", "x20-piper", "batch20-piper"]
+         "x1-piper", "x20-piper", "x200-piper", "batch20-piper", "x1-piper-podcast",
+         "x20-piper-podcast", "x200-piper-podcast"]
 
 
 def ordered(by_case: dict[str, Result]) -> list[Result]:
@@ -606,9 +708,17 @@ def markdown(by_case: dict[str, Result], quality: dict | None = None) -> str:
     if missing:
         lines += [f"Not measured yet: {', '.join(missing)} (run `scripts/bench.py --cases "
                   f"{','.join(missing)} --write`).", ""]  # fmt: skip
+    acc = accuracy_table(by_case)
+    if acc:
+        lines += [*acc, ""]
     scale = scaling_line(by_case)
     if scale:
         lines += [scale, ""]
+    loads = [f"{r.case} {', '.join(f'{x:.1f}' for x in r.load)}" for r in ordered(by_case)
+             if r.load and not r.case.endswith("-podcast")]  # fmt: skip
+    if loads:
+        lines += ["1-minute load average as each round began (2 cores, shared with other "
+                  "work; the ratios are same-round pairs): " + "; ".join(loads) + ".", ""]
     notes = [f"- {r.job}: {r.note}" for r in ordered(by_case) if r.note]
     if notes:
         lines += ["Notes:", "", *notes, ""]
@@ -678,7 +788,7 @@ def run_case(case: str, work: Path, args: argparse.Namespace) -> list[Result]:
             2 if copies >= 10 else 5)
         rounds = args.rounds or (2 if quick else default)
         return case_read(work, copies, rounds, tutorial=copies <= 20 and engine == "pyttsx3",
-                         engine=engine)  # fmt: skip
+                         engine=engine, baselines=not args.podcast_only)  # fmt: skip
     if m := re.fullmatch(r"batch(\d+)(?:-(\w+))?", case):
         return [case_batch(work, int(m.group(1)), args.rounds or (1 if m.group(2) else 2),
                            engine=m.group(2) or "pyttsx3")]  # fmt: skip
@@ -692,6 +802,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a subset in under a minute; prints only")
     ap.add_argument("--cases", help="comma-separated: x1,x20,x200,batch20,noop50,quality,...")
     ap.add_argument("--rounds", type=int, help="rounds per case [default: by input size]")
+    ap.add_argument("--podcast-only", action="store_true",
+                    help="read cases: only draft and podcast (no baselines), the cost of "
+                         "loudness; the baselines' last figures are kept")  # fmt: skip
     ap.add_argument("--render", action="store_true",
                     help="only rewrite docs/ and README from docs/benchmarks.json")  # fmt: skip
     ap.add_argument("--write", action="store_true",
@@ -727,6 +840,7 @@ def main() -> None:
                 fresh[res.case] = res
             shutil.rmtree(work, ignore_errors=True)
     print("\n".join(table_rows(ordered(fresh))))
+    print("\n".join(accuracy_table(fresh)))
     if scaling_line(fresh):
         print(scaling_line(fresh))
     if write:
