@@ -1,21 +1,21 @@
 """Delivery at a loudness target: tune one gain on a sample, encode once, measured.
 
 The gain is tuned on a sample (sentences spread over the narration, some two minutes,
-synthesized before the rest) through the gain and limiter the encoders will apply,
-measured but not encoded: ffmpeg's filters on two minutes of PCM, a fraction of a
-second. LAME lowers the level a little more (0.44 LU on espeak-ng at 96 kbit/s, alike
-on every part of a narration); that is predicted by bitrate, then checked by encoding
-a 20 s excerpt at the gain found. The whole narration then streams into the encoders as
-it is synthesized, and each encoder measures what it is given: the finished file's
-level is that, less LAME's loss, with no second decode. Only when it is still off
-target is the whole encoded again from the clip cache with a corrected gain: the rare
-fallback. Measuring and limiting are ``loudness``'s.
+synthesized before the rest): its loudness and true peak are measured in this process
+(libebur128), then it goes once through the gain and limiter the encoders will apply
+at three gains side by side, in one ffmpeg, measured but not encoded; the gain is read
+off those points. LAME lowers the level a little more (0.44 LU on espeak-ng at 96
+kbit/s, alike on every part of a narration), predicted by bitrate. The whole narration
+then streams into the encoders as it is synthesized, and each encoder measures what it
+is given; LAME's actual loss is read off the first 20 s of the finished file, so the
+file's level is known with no second decode of it. Only when it is still off target is
+the whole encoded again from the clip cache with a corrected gain: the rare fallback.
+Measuring and limiting are ``loudness``'s.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,13 +25,16 @@ from .encode import encode_mp3
 from .lametag import finish_lame_tag
 from .loudness import (
     MAX_GAIN_DB,
+    Blocks,
     Loudness,
     gain_for,
+    gated_loudness,
     loudness_of,
     master_filter,
-    measure_file,
     measure_filters,
-    measure_pcm,
+    measure_gains,
+    measure_head,
+    measure_source,
     parse_blocks,
 )
 from .settings import AudioSettings, LoudnessTarget
@@ -41,9 +44,10 @@ log = logging.getLogger(__name__)
 TOLERANCE = 0.3  # LU (or dB RMS) off target that is good enough: ebur128 reports 0.1
 PROBE_TOLERANCE = 0.15  # the probes aim closer, so that the encoded file lands inside
 MAX_ENCODES = 2
-MAX_PROBES = 4
+MAX_PROBES = 3  # probes of three gains each
+PROBE_SPREAD = 1.5  # dB between the gains of a probe
 MIN_SLOPE = 0.1  # level gained per dB of gain: the limiter never flattens it more than this
-EXCERPT_SECONDS = 20.0  # of the sample, encoded to learn LAME's loss (the same all along)
+EXCERPT_SECONDS = 20.0  # of the finished file, decoded to read LAME's loss (alike all along)
 
 # The level LAME takes off speech (LU; dB RMS alike), by bitrate (kbit/s), measured on
 # espeak-ng at -16 LUFS: only a first guess, checked on an excerpt of each narration.
@@ -55,11 +59,11 @@ def predicted_loss(bitrate_kbps: int) -> float:
 
 
 Replay = Callable[[], Iterable[bytes]]  # the same PCM, from the start, at each call
-# Encode blocks through these ffmpeg filters (gain and limiter): the measured loudness
-# of what the encoder was given.
-Encode = Callable[[Iterable[bytes], str], Loudness]
-# The level LAME takes off (LUFS, dB RMS) after these filters, learnt on an excerpt.
-LameLoss = Callable[[str], tuple[float, float]]
+# Encode blocks through these ffmpeg filters (gain and limiter): what each part's
+# encoder was given, measured.
+Encode = Callable[[Iterable[bytes], str], list[Blocks]]
+# The loudness of the finished file's first so many 100 ms blocks.
+LameLoss = Callable[[int], float]
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class Delivery:
     source: Loudness  # of the sample, before the gain
     encodes: int  # times the whole PCM was encoded
     probes: int  # gains tried on the sample
-    lame_loss: float = 0.0  # LU (or dB RMS) LAME took off, learnt on an excerpt
+    lame_loss: float = 0.0  # LU LAME took off, read off the file's first 20 s
 
 
 def level_of(measured: Loudness, target: LoudnessTarget) -> float:
@@ -89,37 +93,41 @@ def _slope(points: list[tuple[float, float]]) -> float:
     return min(1.0, max(MIN_SLOPE, slope))
 
 
-def _step(points: list[tuple[float, float]], want: float) -> float:
-    """The secant's next gain toward level ``want``."""
-    gain, level = points[-1]
-    return min(MAX_GAIN_DB, gain + (want - level) / _slope(points))
+def _read_off(points: list[tuple[float, float]], want: float) -> tuple[float, bool]:
+    """The gain at level ``want`` on the curve through ``points`` (piecewise linear), and
+    whether it lies between them (else it is extrapolated from the nearest two)."""
+    pts = sorted(points)
+    for (g0, l0), (g1, l1) in zip(pts, pts[1:], strict=False):
+        if min(l0, l1) <= want <= max(l0, l1):
+            return (g0 if abs(l1 - l0) < 1e-9 else g0 + (want - l0) * (g1 - g0) / (l1 - l0)), True
+    end = pts[-2:] if want > pts[-1][1] else pts[:2]
+    return min(MAX_GAIN_DB, end[-1][0] + (want - end[-1][1]) / _slope(end)), False
 
 
-def _tune(probe: Callable[[float], float], gain: float, want: float,
-          linear: Callable[[float], bool],
-          prior: tuple[float, float]) -> tuple[float, list[tuple[float, float]]]:  # fmt: skip
-    """Gain that brings ``probe(gain)`` to ``want``, by the secant method.
-
-    ``linear(gain)``: whether the limiter cannot act at that gain, so that the level
-    follows the gain dB for dB and one step from a probe is exact. ``prior``: a
-    (gain, level) point known beforehand, for the first step's slope only.
-    """
+def _tune(probe: Callable[[list[float]], list[float]], gain: float, want: float
+          ) -> tuple[float, list[tuple[float, float]]]:  # fmt: skip
+    """Gain at which ``probe`` reads ``want``: three gains from the first guess up in one
+    probe (the limiter only ever lowers the level, so the gain that reaches it in
+    a straight line is the least), read off between them; when ``want`` lies outside,
+    once more around the extrapolated gain."""
     points: list[tuple[float, float]] = []
-    while len(points) < MAX_PROBES:
-        points.append((gain, probe(gain)))
-        log.debug("loudness probe: gain %+.2f dB -> %.2f (want %.2f)", gain, points[-1][1], want)
-        if abs(want - points[-1][1]) <= PROBE_TOLERANCE:
+    steps: tuple[float, ...] = (0.0, PROBE_SPREAD, 2 * PROBE_SPREAD)
+    for _ in range(MAX_PROBES):
+        gains = [min(MAX_GAIN_DB, gain + d) for d in steps]
+        points += zip(gains, probe(gains), strict=True)
+        log.debug("loudness probe: %s (want %.2f)",
+                  ", ".join(f"{g:+.2f} dB -> {lv:.2f}" for g, lv in points[-3:]), want)  # fmt: skip
+        gain, inside = _read_off(points, want)
+        if inside:
             break
-        gain = _step(points if len(points) > 1 else [prior, *points], want)
-        if linear(gain) and linear(points[-1][0]):
-            break
+        steps = (-PROBE_SPREAD / 2, 0.0, PROBE_SPREAD / 2)
     return gain, points
 
 
-def _encoded(pre: Loudness, loss: tuple[float, float]) -> Loudness:
+def _encoded(pre: Loudness, loss: float) -> Loudness:
     """What the MP3 measures: what the encoder was given, less LAME's loss."""
-    rms = None if pre.rms is None else pre.rms - loss[1]
-    return replace(pre, integrated=round(pre.integrated - loss[0], 2), rms=rms)
+    rms = None if pre.rms is None else pre.rms - loss
+    return replace(pre, integrated=round(pre.integrated - loss, 2), rms=rms)
 
 
 def deliver(
@@ -136,58 +144,46 @@ def deliver(
 
     ``whole()``'s first call may go on synthesizing as the encoders consume it; later
     calls replay the same PCM. ``encode(blocks, filters)`` encodes through the gain and
-    limiter ``filters`` and returns the loudness of what the encoder was given;
-    ``lame_loss(filters)`` encodes an excerpt of the sample and returns the level LAME
-    took off (LUFS, dB RMS). The gain is tuned for LAME's loss at ``bitrate_kbps`` as
-    predicted, then that is checked on the excerpt at the gain found.
+    limiter ``filters`` and returns what each part's encoder was given (``Blocks``, in
+    order); ``lame_loss(n)`` returns the loudness of the first ``n`` 100 ms blocks of
+    the finished file, to compare with what the encoder was given there.
     """
-    # Its peaks where the limiter sees them: at the MP3's rate, once resampled.
-    source = measure_pcm(sample(), rate, master=f"aresample={out_rate}", out_rate=out_rate)
+    source = measure_source(sample(), rate)
     start = level_of(source, target)
-    gain = gain_for(source, target)
-    points: list[tuple[float, float]] = []
     guess = predicted_loss(bitrate_kbps)
-    loss = (guess, guess)
+    gain = gain_for(source, target) + guess
+    points: list[tuple[float, float]] = []
 
-    def master(g: float) -> str:
-        return master_filter(g, target.ceiling, out_rate)
+    def linear(g: float) -> bool:  # the limiter cannot act: no peak reaches the ceiling
+        # (the resampler's ringing can stand a few hundredths of a dB over the true peak)
+        return (source.true_peak or 0.0) + g <= target.ceiling - 0.5
 
-    def linear(g: float) -> bool:  # the limiter holds these peaks: under it, it cannot act
-        return (source.peak or 0.0) + g <= target.ceiling
+    def probe(gains: list[float]) -> list[float]:
+        found = measure_gains(sample(), rate, gains, target.ceiling, out_rate,
+                              levels=target.measure == "rms")  # fmt: skip
+        return [level_of(f, target) for f in found]
 
-    def probe(g: float) -> float:
-        return level_of(measure_pcm(sample(), rate, master=master(g), out_rate=out_rate,
-                                    levels=target.measure == "rms"), target)  # fmt: skip
-
-    if start > -69.0:
-        gain, points = _tune(probe, gain, target.level + guess, linear, (0.0, start))
-        loss = lame_loss(master(gain))  # at the gain found: LAME's loss depends on the level
-        lost = loss[0] if target.measure == "lufs" else loss[1]
-        if abs(lost - guess) > PROBE_TOLERANCE:
-            gain, more = _tune(probe, gain, target.level + lost, linear, points[-1])
-            points += more
+    if start > -69.0 and not linear(gain):
+        gain, points = _tune(probe, gain, target.level + guess)
     encodes = 0
     stream: Iterable[bytes] = whole()
     while True:
         encodes += 1
-        measured = _encoded(encode(stream, master(gain)), loss)
+        parts = encode(stream, master_filter(gain, target.ceiling, out_rate))
+        pre = loudness_of(parts, out_rate)
+        head = parts[0].momentary[: round(EXCERPT_SECONDS * 10)]
+        loss = gated_loudness(head) - lame_loss(len(head)) if pre.integrated > -69.0 else 0.0
+        measured = _encoded(pre, loss)
         level = level_of(measured, target)
-        log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; %d probes; LAME took %.2f)",
-                 gain, level, target.level, len(points), loss[0])  # fmt: skip
+        log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; %d gains tried; LAME took "
+                 "%.2f)", gain, level, target.level, len(points), loss)  # fmt: skip
         if abs(target.level - level) <= TOLERANCE or level <= -69.0 or encodes == MAX_ENCODES:
             break
-        gain = min(MAX_GAIN_DB, gain + (target.level - level) / _slope(points))
+        # The slope of the sample's curve near this gain: the whole's curve runs beside it.
+        near = sorted(sorted(points, key=lambda pt: abs(pt[0] - gain))[:2])
+        gain = min(MAX_GAIN_DB, gain + (target.level - level) / _slope(near))
         stream = whole()
-    return Delivery(gain, measured, source, encodes, len(points), loss[0])
-
-
-def _first(blocks: Iterable[bytes], frames: int) -> Iterator[bytes]:
-    left = 2 * frames
-    for block in blocks:
-        if left <= 0:
-            return
-        yield block[:left]
-        left -= len(block)
+    return Delivery(gain, measured, source, encodes, len(points), loss)
 
 
 def encode_at_level(
@@ -213,20 +209,11 @@ def encode_at_level(
         encode(rollout.stream())
         return None
 
-    def encode_measured(blocks: Iterable[bytes], master: str) -> Loudness:
-        logs = encode(blocks, f"{master},{meter}")
-        return loudness_of([parse_blocks(text) for text in logs], audio.sample_rate)
+    def encode_measured(blocks: Iterable[bytes], master: str) -> list[Blocks]:
+        return [parse_blocks(text) for text in encode(blocks, f"{master},{meter}")]
 
-    def lame_loss(master: str) -> tuple[float, float]:
-        with tempfile.TemporaryDirectory(prefix="narrate-excerpt-") as folder:
-            path = Path(folder) / "excerpt.mp3"
-            logs = encode_mp3(_first(pcm_stream(sample, rate), round(EXCERPT_SECONDS * rate)),
-                              rate, path, audio, name=name, jobs=1,
-                              filters=f"{master},{meter}")  # fmt: skip
-            given = loudness_of([parse_blocks(logs[0])], audio.sample_rate)
-            got = measure_file(path, true_peak=False)
-        rms = 0.0 if given.rms is None or got.rms is None else given.rms - got.rms
-        return given.integrated - got.integrated, rms
+    def lame_loss(blocks: int) -> float:  # the finished file's first blocks, decoded
+        return measure_head(tmp, blocks / 10)
 
     assert audio.loudness is not None
     return deliver(lambda: pcm_stream(sample, rate), rollout.stream, rate, audio.loudness,

@@ -355,3 +355,77 @@ def gain_for(measured: Loudness, target: LoudnessTarget) -> float:
     if level is None or level <= -69.0:  # ebur128 reads silence as -70 LUFS: nothing to bring up
         return 0.0
     return min(MAX_GAIN_DB, target.level - level)
+
+
+def measure_source(blocks: Iterable[bytes], rate: int) -> Loudness:
+    """Loudness, true peak, RMS and sample peak of mono s16le ``blocks``, in this process.
+
+    libebur128 (pyebur128: BS.1770-4 K-weighting and gating, and the true peak 4x
+    oversampled), so that tuning starts without an ffmpeg (a process start costs more
+    than measuring two minutes of speech). The true peak bounds what the limiter sees
+    once the audio is resampled to the MP3's rate.
+    """
+    import pyebur128 as r128
+
+    mode = (r128.MeasurementMode.MODE_I | r128.MeasurementMode.MODE_LRA
+            | r128.MeasurementMode.MODE_TRUE_PEAK)  # fmt: skip
+    state = r128.R128State(1, rate, mode)
+    stats = PcmStats()
+    for block in blocks:
+        a = stats.add(block)
+        if a.size:
+            x = a / FULL_SCALE
+            state.add_frames(x, len(x))
+    integrated = r128.get_loudness_global(state) if stats.frames else -math.inf
+    return Loudness(
+        integrated=max(ABSOLUTE_GATE, integrated) if math.isfinite(integrated) else ABSOLUTE_GATE,
+        lra=r128.get_loudness_range(state) if stats.frames else 0.0,
+        true_peak=db(r128.get_true_peak(state, 0)) if stats.frames else SILENCE_DB,
+        rms=stats.rms,
+        peak=stats.peak,
+        frames=stats.frames,
+        rate=rate,
+    )
+
+
+_INSTANCE_RE = re.compile(r"^\[Parsed_(ebur128|astats)_(\d+) @", re.M)
+
+
+def measure_gains(blocks: Iterable[bytes], rate: int, gains: Sequence[float], ceiling_db: float,
+                  out_rate: int, *, levels: bool = False) -> list[Loudness]:  # fmt: skip
+    """``blocks`` measured through ``master_filter`` at each of ``gains``, in one ffmpeg
+    (one process start, one read of the PCM): the loudness the encoder would be given."""
+    n = len(gains)
+    graph = f"[0:a]asplit={n}" + "".join(f"[s{i}]" for i in range(n)) + ";" + ";".join(
+        f"[s{i}]{master_filter(g, ceiling_db, out_rate)},{measure_filters(levels)}[o{i}]"
+        for i, g in enumerate(gains))  # fmt: skip
+    cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-v", "level+info",
+           "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+           "-filter_complex", graph]  # fmt: skip
+    for i in range(n):
+        cmd += ["-map", f"[o{i}]", "-f", "null", "-"]
+    text = run_measure(cmd, blocks, "measure loudness")
+    by_filter: dict[tuple[str, int], list[str]] = {}
+    for line in text.splitlines():
+        m = _INSTANCE_RE.match(line)
+        if m:
+            by_filter.setdefault((m.group(1), int(m.group(2))), []).append(line)
+    meters = sorted(k for k in by_filter if k[0] == "ebur128")
+    stats = sorted(k for k in by_filter if k[0] == "astats")
+    if len(meters) != n:
+        raise EncodeError("ffmpeg measured no audio")
+    out = []
+    for i in range(n):
+        lines = by_filter[meters[i]] + (by_filter[stats[i]] if len(stats) == n else [])
+        out.append(loudness_of([parse_blocks("\n".join(lines))], out_rate))
+    return out
+
+
+def measure_head(mp3: Path, seconds: float) -> float:
+    """Integrated loudness of the first ``seconds`` of ``mp3``, decoded (gapless: from its
+    first sample on, as the encoder was given it)."""
+    cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-v", "level+info",
+           "-t", f"{seconds:.3f}", "-i", str(mp3), "-af", measure_filters(False),
+           "-f", "null", "-"]  # fmt: skip
+    text = run_measure(cmd, [], "measure loudness")
+    return gated_loudness(parse_blocks(text).momentary)

@@ -226,19 +226,22 @@ def narrate(
         if not any(seg.sentences for seg in doc.segments):
             raise InputError(f"{doc.source or doc.title}: nothing left to narrate: no voice "
                              f"of {engine.name} reads its script")  # fmt: skip
-        picks: set[tuple[int, int]] = set()
-        if settings.audio.loudness is not None:
-            # The loudness sample, spread over the whole, is synthesized first: the gain
-            # is tuned on it while the rest is still to come.
-            picks = spread([(seg.index, len(seg.sentences), sum(len(x.speech.split()) for x
-                            in seg.sentences)) for seg in doc.segments], settings.voice.rate)
-            sampled = list(render_clips(doc, engine, store, settings, on_clip, cast, picks))
-        clips = render_clips(doc, engine, store, settings, _after(on_clip, doc, picks), cast)
-        first = next(clips)  # its rate is the stream's: all clips of one engine agree
-        rate = first[2].sample_rate
-        rollout = Rollout(lay_out(itertools.chain([first], clips), settings.audio, rate), rate)
-        sample = sample_pieces(sampled, doc, settings.audio, rate)
-        with atomic_path(output) as tmp:
+        with atomic_path(output) as tmp:  # begun as narration begins, sample and all
+            picks: set[tuple[int, int]] = set()
+            if settings.audio.loudness is not None:
+                # The loudness sample, spread over the whole, is synthesized first: the
+                # gain is tuned on it while the rest is still to come.
+                picks = spread([(seg.index, len(seg.sentences), sum(len(x.speech.split())
+                                for x in seg.sentences)) for seg in doc.segments],
+                               settings.voice.rate)  # fmt: skip
+                sampled = list(render_clips(doc, engine, store, settings, on_clip, cast, picks))
+            clips = render_clips(doc, engine, store, settings, _after(on_clip, doc, picks),
+                                 cast)  # fmt: skip
+            first = next(clips)  # its rate is the stream's: all clips of one engine agree
+            rate = first[2].sample_rate
+            rollout = Rollout(lay_out(itertools.chain([first], clips), settings.audio, rate),
+                              rate)  # fmt: skip
+            sample = sample_pieces(sampled, doc, settings.audio, rate)
             from .delivery import encode_at_level
 
             delivery = encode_at_level(rollout, sample, tmp, settings.audio, output.name,
