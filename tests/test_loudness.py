@@ -401,3 +401,23 @@ def test_tuning_holds_when_peaks_rise_3_db_on_resampling() -> None:
     done = deliver(blocks, blocks, rate, target, enc.encode, enc.head)
     assert done.probes > 0  # it did not take the limiter for idle
     assert abs(done.measured.integrated - target.level) <= 0.3, done
+
+
+def test_a_wrong_prediction_is_caught_and_the_fallback_encodes_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The encoders measure what they are given: when the gain was tuned for a LAME loss
+    far from the real one (2 LU predicted, about 0.5 real), the first encode lands off
+    target, is seen to, and the whole is encoded once more from the clip cache, which
+    then meets the numbers on the MP3 itself, its tags agreeing."""
+    import narrate.delivery as delivery
+
+    monkeypatch.setattr(delivery, "predicted_loss", lambda bitrate: 2.0)
+    base = Settings(voice=VoiceSettings(engine="tone"), cache_dir=tmp_path / "cache")
+    settings = apply_profile(base, "podcast")
+    result = narrate(load_document(Path(str(SAMPLE)), settings), tmp_path / "p.mp3", settings)
+    assert result.delivery.encodes == 2
+    m = ebur128(result.output)
+    assert abs(m["I"] - -16.0) <= 0.5 and m["TP"] <= -1.0, m
+    txxx = dict(read_tags(result.output).txxx)
+    assert float(txxx["NARRATE_LOUDNESS_LUFS"]) == pytest.approx(m["I"], abs=0.15)
