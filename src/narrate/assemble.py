@@ -20,7 +20,9 @@ from .model import ChapterTiming, Cue, Document, Sentence, Timeline
 from .settings import AudioSettings
 
 SILENCE_BLOCK_FRAMES = 8192
-SAMPLE_SECONDS = 120.0  # of speech: a loudness sample spread over the whole narration
+SAMPLE_SECONDS = 120.0  # of speech at most: a loudness sample spread over the narration
+SAMPLE_EVERY = 4  # sentence, at least
+SAMPLE_ALL_UNDER = 16  # sentences: a shorter narration is all its own sample
 
 
 @dataclass(frozen=True)
@@ -123,15 +125,19 @@ def planned_timeline(doc: Document, audio: AudioSettings) -> Timeline:
 
 def spread(paragraphs: Sequence[tuple[int, int, int]], wpm: int,
            seconds: float = SAMPLE_SECONDS) -> set[tuple[int, int]]:  # fmt: skip
-    """Every n-th sentence, for about ``seconds`` of speech spread over the whole.
+    """Every n-th sentence, for at most about ``seconds`` of speech spread over the whole.
 
-    ``paragraphs``: (paragraph index, sentences, words) of each paragraph; n is chosen
-    from the words at ``wpm``, so that a narration under ``seconds`` is all its own
-    sample. Returns (paragraph, sentence) pairs.
+    ``paragraphs``: (paragraph index, sentences, words) of each paragraph; n is at least
+    ``SAMPLE_EVERY``, more as the words at ``wpm`` ask. Returns (paragraph, sentence)
+    pairs.
     """
     words = sum(w for _, _, w in paragraphs)
-    every = max(1, math.ceil(words * 60 / max(1, wpm) / seconds))
     flat = [(p, s) for p, n, _ in paragraphs for s in range(n)]
+    # At least every 4th: the sample is synthesized before the encoders start, while the
+    # rest overlaps with them. Under SAMPLE_ALL_UNDER sentences, all: a few sentences need
+    # not sound like the rest (a four-paragraph review once landed 0.8 LU off).
+    least = 1 if len(flat) < SAMPLE_ALL_UNDER else SAMPLE_EVERY
+    every = max(least, math.ceil(words * 60 / max(1, wpm) / seconds))
     return set(flat[every // 2 :: every] or flat[:1])
 
 
