@@ -466,3 +466,31 @@ def test_the_site_is_not_looked_for_past_a_repository_root(tmp_path: Path) -> No
     assert load_text(post, TextSettings()).metadata.author is None
     (repo / "_config.yml").write_text("author: This Site\n")
     assert load_text(post, TextSettings()).metadata.author == "This Site"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "---\nlayout: post\ntitle: My Review\ndate: 2020-01-02\nauthor: Ann\n---\n",
+        '+++\ntitle = "My Review"\ndate = 2020-01-02\nauthor = "Ann"\n+++\n',
+        "\n---\nlayout: post\ntitle: My Review\ndate: 2020-01-02\nauthor: Ann\n---\n",
+    ],
+)
+def test_an_html_page_with_a_site_generators_header_never_speaks_it(
+    tmp_path: Path, header: str
+) -> None:
+    """Jekyll and Hugo read front matter on .html pages too: it was spoken, and the
+    page's first chapter was named '--- layout: post title: …'."""
+    page = tmp_path / "review.html"
+    page.write_text(
+        header + '<html><head><meta name="description" content="Short."></head><body>'
+        "<p>This film is great.</p><p>Second paragraph here.</p></body></html>\n",
+        encoding="utf-8",
+    )
+    doc = load_document(page, Settings())
+    speech = [s.speech for seg in doc.segments for s in seg.sentences]
+    assert speech == ["This film is great.", "Second paragraph here."]
+    assert doc.metadata.title == "My Review"
+    assert doc.metadata.date == "2020-01-02"
+    assert doc.metadata.author == "Ann"
+    assert doc.metadata.description == "Short."  # the page's <meta> fills in the rest

@@ -40,7 +40,7 @@ from ..metadata import Metadata
 from ..settings import TextSettings
 from .blocks import LIST_SEPARATOR, PROSE_ONLY, Block, ReadOptions, clean_text, join_whitespace
 from .decode import decode_bytes
-from .frontmatter import split_header
+from .frontmatter import Header, split_header
 from .html import html_blocks, html_language
 from .htmlmeta import html_header
 from .markdown import markdown_blocks
@@ -209,8 +209,14 @@ def load_text(
         text = header.body
         log.debug("%s: %s header, %d lines", name, header.kind or "no", header.lines)
     elif fmt == "html":
+        # Jekyll and Hugo read a YAML or TOML header on an .html page too; a page's own
+        # <meta> fills in what its header does not say.
+        header = split_header(text, name)
+        if header.kind not in ("yaml", "toml"):
+            header = Header("", {}, text)
+        text = header.body
         fields, headings = html_header(text)
-        meta = read_metadata(fields, context)
+        meta = read_metadata({**fields, **header.fields}, context)
     else:
         meta = read_metadata({}, context)
     if fmt == "html":  # the page's <meta> title wins over its <h1>, which is then read
