@@ -21,11 +21,11 @@ pyttsx3 2.99's espeak driver has traps that this adapter closes rather than avoi
 * espeak-ng reports a multi-word dictionary entry ("at once", "e.g.", "has been") with
   word events in its first word only, so the last event of a text ending in one falls
   on (or one character off) the entry's first word. The end-of-text check then asks
-  espeak-ng itself whether that span is one entry: see ``_reached_the_end``.
+  espeak-ng itself whether that span is one entry: see ``espeak_words``.
 * The WAV header is hard-coded to 22050 Hz: the real rate is asked of espeak-ng.
 * The driver prints "Audio saved to ..." on stdout: that is captured and logged.
 * SAPI5 writes RIFF WAV and NSSS writes AIFF whatever the extension: the format of
-  every clip is probed from its bytes.
+  every clip is probed from its bytes (``clip_file``).
 * espeak-ng carries state from one utterance to the next (pitch flutter phase,
   automatic gain, roughness cycle, noise generator), so the driver's instance says a
   sentence differently after different sentences. On espeak, every clip is therefore
@@ -40,32 +40,31 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import logging
-import re
 import shutil
 import sys
 import tempfile
 import threading
 import time
 import uuid
-import wave
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ClipError, DependencyError, EngineError
 from ..settings import VoiceSettings
-from .base import (
-    LANGUAGE_SCRIPTS,
-    AudioChunk,
-    Engine,
-    Voice,
-    best_voice,
-    scripts_for_language,
-    unknown_voice,
-    voice_language,
-)
+from .base import AudioChunk, Engine, Voice
+from .clip_file import read_clip_file
 from .espeak_fresh import FreshEspeak, loaded_library
+from .espeak_voices import (
+    language_voice,
+    list_variants,
+    quote_variant,
+    script_voice,
+    voice_scripts,
+    with_variant,
+)
+from .espeak_words import Utterance, last_word_start, reached_the_end
 from .pyttsx3_driver import (
     StdoutToLog,
     allow_phoneme_input,
@@ -89,52 +88,6 @@ def _espeak_lib() -> Any:
     return _espeak
 
 
-_PHONEMES = re.compile(r"\[\[[^\]]*\]\]")
-_TOKEN = re.compile(r"\S*\w\S*")
-_CHUNK = re.compile(r"\S+")
-_ENDS_CLAUSE = re.compile(r"[.!?;:,]\W*$")
-_PROBE_END = "Done."  # said after a probed span: no multi-word entry starts with it
-
-
-def _spans(text: str, pattern: re.Pattern[str] = _TOKEN) -> list[tuple[int, int]]:
-    """(start, end) of each ``pattern`` match outside ``[[...]]`` phoneme input."""
-    masked = _PHONEMES.sub(lambda m: " " * len(m.group()), text)
-    return [m.span() for m in pattern.finditer(masked)]
-
-
-def _last_word_start(text: str) -> int:
-    """Where espeak's last word event must start: the last token outside ``[[...]]``.
-
-    Word events carry the start of each word (their length is capped at 31 characters,
-    so only starts are compared). espeak-ng reports no words inside phoneme input.
-    """
-    spans = _spans(text)
-    return spans[-1][0] if spans else 0
-
-
-def _tail_from(text: str, position: int) -> str | None:
-    """The text from the first whitespace-delimited chunk that ends after ``position``.
-
-    espeak's word positions can be one character off either way (a multi-word entry's
-    event may land just inside its first word or on the space before it).
-    """
-    for start, end in _spans(text, _CHUNK):
-        if position < end:
-            return text[start:]
-    return None
-
-
-@dataclass(frozen=True)
-class _Utterance:
-    """What one save_to_file/runAndWait round left: its file and the driver's events."""
-
-    path: Path | None  # the driver's file; None when ``chunk`` holds the audio
-    finished: bool  # the driver said finished-utterance in time
-    completed: bool  # ... and that it was not cut short
-    words: tuple[int, ...]  # 0-based text position of each word event
-    chunk: AudioChunk | None = None  # a fresh espeak-ng instance's samples
-
-
 def _fresh_espeak(folder: Path) -> FreshEspeak | None:
     """A fresh instance of libespeak-ng per clip; None (the driver's one instance, whose
     clips depend on what it said before) only where the library's file cannot be found."""
@@ -143,10 +96,6 @@ def _fresh_espeak(folder: Path) -> FreshEspeak | None:
     except DependencyError as exc:
         log.warning("espeak-ng clips will depend on what was said before them: %s", exc)
         return None
-
-
-# --quote-voice auto: the first of these espeak-ng variants that is installed.
-QUOTE_VARIANTS = ("f3", "f2", "f4", "f1", "m3")
 
 
 def _driver_name() -> str | None:
@@ -253,26 +202,15 @@ class Pyttsx3Engine(Engine):
         if not self._is_espeak:
             return []
         if self._variants is None:
-            spec = _espeak_lib().VOICE()
-            spec.languages = b"variant"
-            self._variants = [
-                Voice(id=v.identifier.decode().split("/")[-1], name=v.name.decode(),
-                      gender={1: "Male", 2: "Female"}.get(v.gender))
-                for v in _espeak_lib().ListVoices(spec) or []
-            ]  # fmt: skip
+            self._variants = list_variants(_espeak_lib())
         return self._variants
 
     def find_voice(self, wanted: str) -> Voice:
         """A voice by id or name, or ``VOICE+VARIANT`` (an espeak-ng variant of it)."""
-        base, plus, variant = wanted.partition("+")
+        base, plus, _ = wanted.partition("+")
         if not plus or not self._is_espeak:
             return super().find_voice(wanted)
-        voice = super().find_voice(base)
-        found = next((v for v in self.variants() if v.id == variant), None)
-        if found is None:
-            raise unknown_voice(self.name, wanted, "; variants: espeak-ng --voices=variant")
-        return replace(voice, id=f"{voice.id}+{found.id}",
-                       name=f"{voice.name}, {found.name}", gender=found.gender)  # fmt: skip
+        return with_variant(super().find_voice(base), wanted, self.variants(), self.name)
 
     def current_voice(self) -> Voice | None:
         return next((v for v in self.voices() if v.id == self._voice_id), None) or (
@@ -283,39 +221,18 @@ class Pyttsx3Engine(Engine):
         """A contrasting espeak-ng variant of the narrator's voice: a woman's voice
         ("+f3") for espeak-ng's voices, which are all men's."""
         base = (self._resolve_voice(narrator) or Pyttsx3Engine._default_voice or "").split("+")[0]
-        installed = {v.id for v in self.variants()}
-        for variant in QUOTE_VARIANTS:
-            if variant in installed and base:
-                return f"{base}+{variant}"
-        return super().quote_voice(narrator)
+        return quote_variant(base, self.variants()) or super().quote_voice(narrator)
 
     def voice_for_script(self, script: str, sample: str = "") -> str | None:
         """espeak-ng's voice for a span in ``script``: for the span's detected language
         when one reads the script (Farsi, not Arabic, for a Persian title), else for the
         first language listed for the script."""
-        from ..segment.language import guess_span_language
-
-        voices = self.voices()
-        detected = guess_span_language(sample) if sample else None
-        wanted = [detected] if detected and script in scripts_for_language(detected) else []
-        wanted += [lang for lang, s in LANGUAGE_SCRIPTS.items() if script in s]
-        for language in wanted:
-            found = best_voice(voices, voice_language(language))
-            if found is not None:
-                return found.id
-        return None
+        return script_voice(self.voices(), script, sample)
 
     def voice_for_language(self, language: str) -> str | None:
         """espeak-ng's voice for ``language`` ("fr" -> roa/fr, "zh" -> sit/cmn); None when
         the default voice speaks it as well as any; without one, a warning and None."""
-        voices = self.voices()
-        default = next((v for v in voices if v.id == Pyttsx3Engine._default_voice), None)
-        found = best_voice(voices, language, default)
-        if found is None:
-            log.warning("espeak-ng has no voice for the language %s; the default voice "
-                        "reads it", language)  # fmt: skip
-            return None
-        return None if default is not None and found.id == default.id else found.id
+        return language_voice(self.voices(), language, Pyttsx3Engine._default_voice)
 
     def use_voice(self, voice: str | None) -> None:
         if voice == self.settings.voice:
@@ -334,10 +251,7 @@ class Pyttsx3Engine(Engine):
         # short review's run (profiled). The answer only changes with the voice.
         known = self._scripts_by_voice
         if self._voice_id not in known:
-            base = (self._voice_id or "").split("+")[0]  # a variant reads what its voice does
-            known[self._voice_id] = next(
-                (scripts_for_language(v.languages[0]) for v in self.voices()
-                 if v.id == base and v.languages), None)  # fmt: skip
+            known[self._voice_id] = voice_scripts(self.voices(), self._voice_id)
         return known[self._voice_id]
 
     def version(self) -> str:
@@ -374,7 +288,7 @@ class Pyttsx3Engine(Engine):
         return None
 
     # -- synthesis ---------------------------------------------------------------
-    def _utter(self, text: str) -> _Utterance:
+    def _utter(self, text: str) -> Utterance:
         """Speak ``text`` into a file of its own and wait for this utterance's own end."""
         if self._fresh is not None:
             try:
@@ -382,7 +296,7 @@ class Pyttsx3Engine(Engine):
                 said = self._fresh.say(text, self._voice_id, self.settings.rate, volume)
             except OSError as exc:
                 raise ClipError(f"speech engine failed: {exc}") from exc
-            return _Utterance(None, True, True, said.words, AudioChunk(said.rate, 2, 1, said.pcm))
+            return Utterance(None, True, True, said.words, AudioChunk(said.rate, 2, 1, said.pcm))
         if Pyttsx3Engine._owner is not self:
             self._apply_settings()
         self._wait_idle()
@@ -401,46 +315,7 @@ class Pyttsx3Engine(Engine):
             with contextlib.suppress(OSError):
                 path.unlink()
             raise ClipError(f"speech engine failed: {exc}") from exc
-        return _Utterance(path, finished, self._completed, tuple(self._words))
-
-    def _is_one_word(self, text: str) -> bool:
-        """Whether espeak-ng, saying ``text`` on its own, reports no word after its first.
-
-        That is how it reports a multi-word dictionary entry: every event (one, or two
-        for an entry whose phonemes hold a word break, "bon voyage") falls in its first
-        word; an event on the space before the second word counts as the second word.
-        A sentence is said after it (``_PROBE_END``), and its word event must come, so
-        that an engine that loses the end of what it says cannot pass for one word.
-        """
-        first_end = _spans(text, _CHUNK)[0][1]
-        end = "" if _ENDS_CLAUSE.search(text) else "."
-        probe = f"{text}{end} {_PROBE_END}"
-        sentinel = len(probe) - len(_PROBE_END) - 1  # positions may be one early
-        said = self._utter(probe)
-        if said.path is not None:
-            with contextlib.suppress(OSError):
-                said.path.unlink()
-        log.debug("espeak reports word events at %s for %r", said.words, probe)
-        between = [w for w in said.words if first_end <= w < sentinel]
-        heard_the_end = any(w >= sentinel for w in said.words)
-        return said.finished and said.completed and heard_the_end and not between
-
-    def _reached_the_end(self, text: str, words: tuple[int, ...]) -> bool:
-        """Whether espeak's word events cover the whole of ``text``.
-
-        The last event must land in the last word, give or take the one character that
-        espeak's positions can be off (words are at least two characters apart, so it is
-        never the word before). Or it must fall in the first word of a trailing span that
-        espeak-ng reads as one word: a multi-word dictionary entry ("at once", "has
-        been", "p. m."), whose event falls on its first word. Whether the span is one is
-        asked of espeak-ng itself, by saying it alone: a truncated text leaves later words
-        that espeak reports, a multi-word entry does not.
-        """
-        reached = max(words, default=-1)
-        if reached >= _last_word_start(text) - 1:
-            return True
-        tail = _tail_from(text, reached)
-        return tail is not None and len(_spans(tail, _CHUNK)) > 1 and self._is_one_word(tail)
+        return Utterance(path, finished, self._completed, tuple(self._words))
 
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         if not text.strip():
@@ -456,11 +331,11 @@ class Pyttsx3Engine(Engine):
                     raise ClipError("speech engine wrote no audio")
             elif not said.path or not said.path.exists() or said.path.stat().st_size == 0:
                 raise ClipError("speech engine wrote no audio")
-            if self._is_espeak and not self._reached_the_end(text, said.words):
+            if self._is_espeak and not reached_the_end(text, said.words, self._utter):
                 raise ClipError(
                     f"speech engine stopped before the last word (reached character "
                     f"{max(said.words, default=-1) + 1}, the last word starts at "
-                    f"{_last_word_start(text) + 1})"
+                    f"{last_word_start(text) + 1})"
                 )
             chunk = said.chunk or read_clip_file(said.path, true_rate=self._espeak_rate())
         finally:
@@ -477,35 +352,3 @@ class Pyttsx3Engine(Engine):
         if Pyttsx3Engine._owner is self:
             Pyttsx3Engine._owner = None
         shutil.rmtree(self._tmpdir, ignore_errors=True)
-
-
-def read_clip_file(path: Path, true_rate: int | None = None) -> AudioChunk:
-    """Probe a clip's real format from its bytes (RIFF WAV or AIFF) and return its PCM.
-
-    ``true_rate`` overrides a header known to lie (pyttsx3's espeak driver always writes
-    22050 Hz, whatever espeak-ng produced).
-    """
-    head = path.read_bytes()[:12]
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        try:
-            with wave.open(str(path), "rb") as w:
-                rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
-                data = w.readframes(w.getnframes())
-        except (wave.Error, EOFError) as exc:
-            raise ClipError(f"engine wrote a broken WAV file: {exc}") from exc
-    elif head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        from pydub import AudioSegment
-
-        try:
-            seg = AudioSegment.from_file(str(path), format="aiff")
-        except Exception as exc:
-            raise ClipError(f"engine wrote a broken AIFF file: {exc}") from exc
-        rate, width, channels, data = seg.frame_rate, seg.sample_width, seg.channels, seg.raw_data
-    else:
-        raise ClipError(f"engine wrote audio in an unknown format (starts {head[:4]!r})")
-    if true_rate and true_rate != rate:
-        log.debug("clip header says %d Hz, engine says %d Hz: trusting the engine", rate, true_rate)
-        rate = true_rate
-    if not data:
-        raise ClipError("engine wrote an empty clip")
-    return AudioChunk(rate, width, channels, data)
