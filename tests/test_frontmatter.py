@@ -167,6 +167,13 @@ def test_a_date_that_is_no_date_is_warned_and_not_used(
         ("Nosferatu - Der Untote.md", "Nosferatu - Der Untote", None),
         ("28 Years Later.md", "28 Years Later", None),
         ("2019-08-23-Le  Film du jour.md", "Le Film du jour", "2019-08-23"),
+        ("20200917-book_of_why/index.md", "Book of Why", "2020-09-17"),
+        ("20200917_book.md", "Book", "2020-09-17"),
+        ("20201399-no-such-day/index.md", "No Such Day", None),
+        ("2014/09/13/dataclysm/index.md", "Dataclysm", "2014-09-13"),
+        ("2014/09/13/dataclysm.md", "Dataclysm", "2014-09-13"),
+        ("2014/13/13/no-such-month.md", "No Such Month", None),
+        ("12/09/13/short-year.md", "Short Year", None),
     ],
 )
 def test_file_names_give_title_and_date(tmp_path: Path, name: str, title: str,

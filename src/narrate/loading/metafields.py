@@ -43,6 +43,7 @@ Parser = Callable[[Any, Context], Any]
 
 _SCALARS = (str, int, float)
 _JEKYLL_NAME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:-|\Z)")
+_COMPACT_NAME = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})(?:[-_]|\Z)")
 _PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{2})?\Z")
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
 
@@ -293,12 +294,28 @@ def read_metadata(header: dict[str, Any], ctx: Context) -> Metadata:
 
 
 def date_from_name(path: Path) -> str | None:
-    """A Jekyll-style ``2017-2-26-slug.md`` (or a bundle ``2017-02-26-slug/index.md``)."""
+    """The day a post's path gives, for a post whose header names none.
+
+    A Jekyll-style ``2017-2-26-slug.md``, or a bundle ``2017-02-26-slug/index.md``;
+    a compact ``20200917-slug`` (name or bundle); or the ``2014/09/13/`` folders of a
+    permalink path (``2014/09/13/slug/index.html``, ``2014/09/13/slug.md``).
+    """
+    folder = path.parent
     stem = path.stem
-    if stem.lower() in ("index", "_index") and path.parent.name:
-        stem = path.parent.name
-    match = _JEKYLL_NAME.match(stem)
+    if stem.lower() in ("index", "_index") and folder.name:
+        stem, folder = folder.name, folder.parent
+    match = _JEKYLL_NAME.match(stem) or _COMPACT_NAME.match(stem)
     if match is None:
+        parts = folder.parts[-3:]
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+            groups: tuple[str, ...] = parts
+        else:
+            return None
+    else:
+        groups = match.groups()
+    try:
+        return dt.date(*(int(g) for g in groups)).isoformat()
+    except ValueError:
         return None
     try:
         return dt.date(*(int(g) for g in match.groups())).isoformat()

@@ -24,14 +24,15 @@ _CLOSERS = "\"'\u2019\u201d\u00bb)]"
 _CJK_PUNCTUATION = "\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a"  # 、。，！？；：
 
 
-_JEKYLL_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-(?=.)")
+_JEKYLL_DATE = re.compile(r"(?:\d{4}-\d{1,2}-\d{1,2}-|(?:19|20)\d{6}[-_])(?=.)")
 
 
 def title_from_filename(name: str) -> str:
     """``"reviews/pain-and-glory.txt"`` -> ``"Pain and Glory"``; stdin -> ``"Untitled"``.
 
     A Jekyll date prefix is not part of the title (``2017-02-26-get-out-review.md`` ->
-    "Get Out Review"), and a page bundle's ``index.md`` is named by its folder. A name
+    "Get Out Review"), nor is a compact one (``20200917-book_of_why`` -> "Book of Why"),
+    and a page bundle's ``index.md`` is named by its folder. A name
     with spaces is a title already (Obsidian, Quartz): ``Nosferatu - Der Untote.md`` keeps
     its words, dash and case.
     """
