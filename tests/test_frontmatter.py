@@ -438,6 +438,10 @@ def test_a_page_dated_by_its_time_element(tmp_path: Path) -> None:
         ("hugo.yml", "params:\n  author:\n    name: Isaac Halvorson\n", "Isaac Halvorson"),
         ("_config.yml", "author: [unclosed\n", None),
         ("_config.yml", "title: No author here\n", None),
+        # Hugo's taxonomy of authors, its menus and permalinks name no one
+        ("hugo.toml", '[taxonomies]\nauthor = "authors"\ntag = "tags"\n', None),
+        ("hugo.toml", '[permalinks]\nauthors = "/by/:slug/"\n[params]\nauthor = "Ann"\n', "Ann"),
+        ("config.toml", '[menu]\nauthor = "About"\n', None),
     ],
 )  # fmt: skip
 def test_a_post_without_an_author_takes_its_sites(

@@ -28,6 +28,11 @@ CONFIG_NAMES = ("hugo.toml", "hugo.yaml", "hugo.yml", "config.toml", "config.yam
 MAX_UP = 6  # folders above the post's that may be the site's
 MAX_CONFIG_BYTES = 1024 * 1024
 _AUTHOR_KEYS = ("author", "authors")
+# Tables whose "author" keys name a taxonomy, a menu entry or a URL pattern, not a person
+# (Hugo's `[taxonomies] author = "authors"`).
+_NOT_ABOUT_PEOPLE = frozenset(
+    {"taxonomies", "permalinks", "menu", "menus", "outputs", "outputFormats", "related"}
+)
 
 
 def site_config(post: Path, site_root: Path | None = None) -> dict[str, Any]:
@@ -85,5 +90,6 @@ def site_author(config: dict[str, Any]) -> Any:
             for key in _AUTHOR_KEYS:
                 if table.get(key):
                     return table[key]
-        level = [v for t in level for v in t.values() if isinstance(v, dict)][:50]
+        level = [v for t in level for k, v in t.items()
+                 if isinstance(v, dict) and k not in _NOT_ABOUT_PEOPLE][:50]  # fmt: skip
     return None
