@@ -28,7 +28,7 @@ from __future__ import annotations
 from .abbreviations import say_abbreviations
 from .durations import iso_duration_said, say_durations
 from .lang import TABLES, primary, words_for
-from .links import LINK_MODES, say_links
+from .links import LINK_MODES, restore, say_links
 from .money import say_money
 from .numbers import say_numbers
 from .numerals import say_numerals
@@ -59,16 +59,17 @@ def for_the_ear(
     if links not in LINK_MODES:
         raise ValueError(f"links must be one of {LINK_MODES}, not {links!r}")
     w = words_for(language)
-    text = say_links(text, w, links)
+    kept: list[str] = []  # the words said for links, kept from the rules below
+    text = say_links(text, w, links, kept)
     if primary(language) not in TABLES:
-        return text  # no words for this language: its voice reads the notations itself
+        return restore(text, kept)  # no words for this language: its voice reads the rest
     context = heading or first or last or bold
     text = say_ratings(text, w, context=context, cue=rating)
     text = say_money(text, w)
     text = say_durations(text, w)
     text = say_numbers(text, w)
     text = say_abbreviations(text, w)
-    return say_numerals(text, w)
+    return restore(say_numerals(text, w), kept)
 
 
 def say_rating(raw: str, language: str | None) -> str:

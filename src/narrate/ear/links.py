@@ -40,11 +40,31 @@ def _site(host: str, w: Words) -> str:
     return f" {w.dot} ".join(part for part in host.split(".") if part)
 
 
-def say_links(text: str, w: Words, links: str = "say") -> str:
-    """``text`` with its URLs said as their site (or left out) and e-mail said."""
+_KEPT_OPEN, _KEPT_CLOSE = "\ue010", "\ue011"
+_KEPT = re.compile(f"{_KEPT_OPEN}(\\d+){_KEPT_CLOSE}")
+
+
+def restore(text: str, kept: list[str]) -> str:
+    """``text`` with the placeholders of :func:`say_links` back as their words."""
+    return _KEPT.sub(lambda m: kept[int(m.group(1))], text) if kept else text
+
+
+def say_links(text: str, w: Words, links: str = "say", kept: list[str] | None = None) -> str:
+    """``text`` with its URLs said as their site (or left out) and e-mail said.
+
+    With ``kept``, each said address is put there and stands in the text as a
+    placeholder (:func:`restore`), so that later rules never rewrite its words (the
+    site "vs.com" is not "versus dot com")."""
+
+    def keep(words: str) -> str:
+        if kept is None:
+            return words
+        kept.append(words)
+        return f"{_KEPT_OPEN}{len(kept) - 1}{_KEPT_CLOSE}"
+
     if "@" in text:
         text = _EMAIL.sub(
-            lambda m: (
+            lambda m: keep(
                 f" {w.dot} ".join(m.group("local").split("."))
                 + f" {w.at} "
                 + _site(m.group("domain"), w)
@@ -61,7 +81,7 @@ def say_links(text: str, w: Words, links: str = "say") -> str:
         if links == "skip":
             return "\x00" + rest
         host = m.group("host") or m.group("www") or m.group("bare")
-        return _site(host.rstrip(_TRAILING), w) + rest
+        return keep(_site(host.rstrip(_TRAILING), w)) + rest
 
     text = _URL.sub(url, text)
     if "\x00" in text:  # a skipped link: its room and any bracket left empty go too
