@@ -46,6 +46,29 @@ def test_hugo_shortcodes(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("name", ["post.md", "post.html"])
+def test_wordpress_shortcodes(tmp_path: Path, name: str) -> None:
+    """Posts exported from WordPress (a real Jekyll review spoke '[expand title=…]')."""
+    body = (
+        '[caption id="" align="alignnone" width="300"]Poster. The film\'s poster.[/caption]',
+        '[expand title="Spoilers"]The twist is [b]that[/b] he was dead.[/expand]',
+        '[gallery ids="1,2,3"]',
+        "A great film [sic], rated [1] by me. [youtube https://youtu.be/x]",
+        '[code lang="py"]print(1)[/code]',
+        "[embed]https://example.org/trailer[/embed]",
+        "The end.",
+    )
+    text = "\n\n".join(body) if name.endswith(".md") else "".join(
+        f"<p>{line}</p>" for line in body
+    )
+    assert speech(tmp_path, text, name) == [
+        ["Poster.", "The film's poster."],
+        ["The twist is that he was dead."],
+        ["A great film [sic], rated [1] by me."],
+        ["The end."],
+    ]
+
+
 def test_liquid_tags(tmp_path: Path) -> None:
     text = (
         "{% include toc %}\n\n"

@@ -15,6 +15,11 @@ source text, so the Markdown parser (and so the ear) never sees it:
 * kramdown: attribute lists ``{: .class}``, ``{:width="350"}``, ``{:toc}``, extension
   tags ``{::options … /}``, ``{::comment}…{:/comment}``; a heading's ``{#id .class}``.
 * ``<!--more-->`` (the excerpt separator).
+* WordPress shortcodes (posts exported from WordPress, and the HTML of their feeds):
+  a paired ``[caption …]…[/caption]`` or ``[expand title="…"]…[/expand]`` keeps its
+  inner text, ``[code]``/``[sourcecode]``/``[embed]`` lose theirs, and the embeds
+  ``[gallery …]``, ``[youtube …]``, ``[audio …]``, ``[video …]``, ``[playlist …]`` are
+  dropped. A bracket with no closing tag of its name (``[sic]``, ``[1]``) is prose.
 * Obsidian: ``![[embed]]`` is dropped, ``[[target|alias]]`` reads as the alias and
   ``[[folder/target#heading]]`` as "target"; a trailing run of ``#tags`` (whole
   lines of them, or the end of the last line) is not read, and a ``#tag`` inside a
@@ -48,6 +53,11 @@ _KRAMDOWN_COMMENT = re.compile(r"\{::comment\}.*?\{:/(?:comment)?\}", re.S)
 _KRAMDOWN = re.compile(r"\{::?[^{}\n]*\}|\{:/[^{}\n]*\}")
 _HEADING_ATTRS = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{[#.][^{}\n]*\}[ \t]*$", re.M)
 _CALLOUT = re.compile(r"^([ \t]*>[ \t]*)\[![A-Za-z][\w-]*\][+-]?[ \t]*", re.M)
+_WP_CODE = re.compile(r"\[(code|sourcecode|embed)\b[^\]\n]*\].*?\[/\1\]", re.S)
+_WP_EMBED = re.compile(
+    r"\[(?:gallery|youtube|audio|video|playlist|vimeo|tweet|instagram)(?:\s[^\]\n]*)?/?\]"
+)
+_WP_CLOSE = re.compile(r"\[/([a-z][a-z0-9_-]*)\]")
 _MORE = re.compile(r"<!--\s*more\s*-->", re.I)
 _EMBED = re.compile(r"!\[\[[^\[\]\n]*\]\]")
 _WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
@@ -79,9 +89,27 @@ def _drop_trailing_tags(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _wordpress(text: str) -> str:
+    """WordPress shortcodes: code and embeds dropped, paired tags' inner text kept."""
+    if "[" not in text:
+        return text
+    text = _WP_EMBED.sub(_GONE, _WP_CODE.sub(_GONE, text))
+    names = set(_WP_CLOSE.findall(text))
+    if not names:
+        return text
+    paired = re.compile(
+        r"\[(" + "|".join(sorted(map(re.escape, names))) + r")(?:\s[^\]\n]*)?\](.*?)\[/\1\]", re.S
+    )
+    for _ in range(8):  # nested pairs, innermost last; a bound for hostile nesting
+        text, found = paired.subn(lambda m: f"{_GONE}{m.group(2)}{_GONE}", text)
+        if not found:
+            break
+    return text
+
+
 def strip_site_syntax(text: str) -> str:
     """``text`` (Markdown source) without the site-generator syntax listed above."""
-    if not any(mark in text for mark in ("{{", "{%", "{#", "{:", "[[", "[!", "<!--", "#")):
+    if not any(mark in text for mark in ("{{", "{%", "{#", "{:", "[", "<!--", "#")):
         return text
     return _strip(text, markdown=True)
 
@@ -90,7 +118,7 @@ def strip_template_syntax(text: str) -> str:
     """``text`` (an HTML source, such as a Jekyll post written in HTML) without its
     shortcodes and Liquid tags; the Markdown-only rules (kramdown, wikilinks, tags)
     are not applied."""
-    if "{{" not in text and "{%" not in text:
+    if "{{" not in text and "{%" not in text and "[" not in text:
         return text
     return _strip(text, markdown=False)
 
@@ -103,6 +131,7 @@ def _strip(text: str, *, markdown: bool) -> str:
         return f"{_RAW_OPEN}{len(raws) - 1}{_RAW_CLOSE}"
 
     text = _RAW.sub(keep_raw, text)
+    text = _wordpress(text)
     patterns = [_CODE_SHORTCODES, _SHORTCODE, _LIQUID_BLOCK, _LIQUID]
     if markdown:
         patterns += [_KRAMDOWN_COMMENT, _KRAMDOWN, _MORE, _EMBED]
