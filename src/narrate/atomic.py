@@ -83,6 +83,20 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def write_bytes_if_changed(target: Path, data: bytes) -> bool:
+    """Write ``data`` to ``target`` atomically unless it already holds exactly that;
+    whether it was written. An unchanged file keeps its mtime (a rerun that changed
+    nothing rewrites nothing); an unreadable one is written anew."""
+    try:
+        current = target.read_bytes() if target.is_file() else None
+    except OSError:
+        current = None
+    if current == data:
+        return False
+    write_bytes_atomic(target, data)
+    return True
+
+
 def write_text_atomic(target: Path, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
 

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import write_bytes_atomic
+from ..atomic import write_bytes_if_changed
 from ..errors import InputError
 from ..mp3frames import damage, scan
 from ..tags import EPISODE_GUID_NAMESPACE, EpisodeTags, guid_for_name, read_tags
@@ -152,12 +152,7 @@ def _episode_image(mp3: Path, tags: EpisodeTags, base: str) -> str | None:
         if suffix is None:
             suffix = ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".jpg"
         target = mp3.with_name(mp3.stem + suffix)
-        try:
-            current = target.read_bytes() if target.is_file() else None
-        except OSError:
-            current = None
-        if current != data:
-            write_bytes_atomic(target, data)
+        if write_bytes_if_changed(target, data):
             logger.info("extracted the cover of %s to %s", mp3.name, target.name)
         return public_url(base, target.name)
     for suffix in (".jpg", ".png"):

@@ -22,7 +22,7 @@ import xml.sax
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_bytes_atomic
+from ..atomic import write_bytes_if_changed
 from ..errors import SourceError
 from ..metadata import Metadata
 from .posts import POST, Post
@@ -105,13 +105,7 @@ def parse_feed_posts(data: bytes, url: str, store: Path) -> list[Post]:
         body = _content(entry)
         language = (entry.get("language") or "").strip() or feed_language
         page = folder / (hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24] + ".html")
-        data_page = _page(title, body, language)
-        try:
-            current = page.read_bytes() if page.is_file() else None
-        except OSError:
-            current = None
-        if current != data_page:
-            write_bytes_atomic(page, data_page)
+        write_bytes_if_changed(page, _page(title, body, language))
         date = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
         author = (entry.get("author") or "").strip() or None
         summary = entry.get("summary") if entry.get("content") else None
