@@ -1127,6 +1127,27 @@ def test_fingerprint_follows_the_engine_adapters_version(tmp_path: Path) -> None
     assert batch.fingerprint(a, TONE, "T", "t.mp3", reported + "-new") != base
 
 
+def test_the_probed_version_holds_the_renderer() -> None:
+    """An MP3 made before espeak-ng clips came from a fresh instance each (issue 21) is
+    not "up to date": the version the batch probes, and fingerprints, names the
+    adapter's renderer with its version, so a changed renderer re-narrates the item."""
+    from narrate.batch.probe import _version
+
+    class Adapter:
+        def __init__(self, renderer: str) -> None:
+            self.made = renderer
+
+        def version(self) -> str:
+            return "pyttsx3-2.99/espeak/1.51"
+
+        def renderer(self) -> str:
+            return self.made
+
+    assert _version(Adapter("")) == "pyttsx3-2.99/espeak/1.51"
+    fresh = _version(Adapter("espeak-ng fresh instance per clip"))
+    assert fresh == "pyttsx3-2.99/espeak/1.51 (espeak-ng fresh instance per clip)"
+    assert batch.engine_version(Settings().voice).endswith("(espeak-ng fresh instance per clip)")
+
 
 def test_a_changed_piper_voice_file_is_narrated_again(tmp_path: Path) -> None:
     """The fingerprint holds the version the adapter reports with the item's own voice

@@ -98,7 +98,10 @@ def _start_each(wanted: Sequence[VoiceSettings], ask: Callable[[Any], Any]) -> l
 
 
 def _version(engine: Any) -> str:
-    return str(engine.version())
+    """The adapter's version and, when set, its renderer (``Engine.renderer``): an MP3
+    made before the way clips are made changed is no longer up to date."""
+    renderer = engine.renderer()
+    return f"{engine.version()} ({renderer})" if renderer else str(engine.version())
 
 
 def voice_versions(wanted: Sequence[VoiceSettings]) -> list[Answer]:
