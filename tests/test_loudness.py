@@ -403,6 +403,40 @@ def test_tuning_holds_when_peaks_rise_3_db_on_resampling() -> None:
     assert abs(done.measured.integrated - target.level) <= 0.3, done
 
 
+def test_the_limiter_is_never_taken_for_idle_while_resampled_peaks_reach_the_ceiling() -> None:
+    """The "limiter cannot act" shortcut keeps a margin under the ceiling: the true peak
+    (4x oversampled at the engine's rate) and the peaks the limiter sees after the
+    resampling to 44.1 kHz differ by a few hundredths of a dB. Here bursts just under
+    half the engine's rate stand 0.03 to 0.07 dB over their true peak once resampled; at
+    a gain that puts the true peak 0.02 dB under the ceiling, the limiter acts, so the
+    tuning must probe it rather than trust the straight line."""
+    from narrate.delivery import predicted_loss
+    from narrate.settings import LoudnessTarget
+
+    rate, n = 22050, 22050 * 8
+    t = np.arange(n)
+    burst = np.sin(np.pi * 0.95 * t + np.pi / 4) * ((t % 8820) < 240)
+    hum = np.sin(2 * np.pi * 200 * t / rate)
+    pcm = np.round((burst * 10 ** (-20 / 20) + hum * 10 ** (-42 / 20)) * 32767)
+    data = pcm.astype("<i2").tobytes()
+
+    def blocks():
+        return (data[i : i + 65536] for i in range(0, len(data), 65536))
+
+    plain = measure_source(blocks(), rate)
+    up = measure_pcm(blocks(), rate, master=master_filter(0.0, 0.0, 44100), out_rate=44100)
+    assert 0.03 <= up.peak - plain.true_peak <= 0.07  # over the true peak once resampled
+    ceiling = -2.0
+    gain = ceiling - 0.02 - plain.true_peak  # the true peak 0.02 dB under the ceiling
+    assert up.peak + gain > ceiling  # ... the resampled peaks over it: the limiter acts
+    level = plain.integrated + gain - predicted_loss(96)  # the target that asks this gain
+    enc = _LossyEncoder()
+    done = deliver(blocks, blocks, rate, LoudnessTarget("lufs", level, ceiling), enc.encode,
+                   enc.head)  # fmt: skip
+    assert done.probes > 0  # it did not take the limiter for idle
+    assert abs(done.measured.integrated - level) <= TOLERANCE, done
+
+
 def test_a_wrong_prediction_is_caught_and_the_fallback_encodes_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
