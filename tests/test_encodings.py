@@ -388,6 +388,27 @@ def test_latin_code_pages_are_rivals_of_every_other_script() -> None:
     assert read_anyway == []
 
 
+def test_a_latin_reading_within_the_margin_is_a_rival_past_thin_evidence() -> None:
+    """Past thin evidence (more than THIN_CHARS non-ASCII characters) a Latin code page
+    still counts as a rival: these cp1252 bytes read as Cyrillic (cp1251, score 0.31)
+    a little better than as cp1252 (0.38), within MARGIN, so the file is refused, not
+    read silently as 'гн теаня мй “дохдn'. (The thin-evidence rule cannot catch it:
+    14 non-ASCII characters.)"""
+    from narrate.loading.guess import MARGIN, THIN_CHARS, score
+
+    latin = "ãí òåàíÿ ìé “äîõän"
+    data = latin.encode("cp1252")
+    cyrillic = data.decode("cp1251")
+    assert cyrillic == "гн теаня мй “дохдn"
+    assert sum(1 for ch in latin if ord(ch) > 0x7F) > THIN_CHARS
+    assert 0 < score(latin, "cp1252") - score(cyrillic, "cp1251") < MARGIN
+    with pytest.raises(InputError) as info:
+        decode_bytes(data, "x")
+    assert str(info.value) == (
+        "x: cannot tell the encoding (it reads as cp1251 or cp1252); name it with --encoding"
+    )
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.integers(1, 255), min_size=60, max_size=300),
