@@ -321,6 +321,25 @@ def test_batch_report_spelled_any_way_never_replaces_an_input(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("how", ["manifest", "stdin"])
+def test_batch_report_never_replaces_an_input_named_by_a_manifest_or_stdin(
+    tmp_path: Path, how: str
+) -> None:
+    """The inputs the report is checked against are the items to narrate, wherever they
+    were named: a review listed in the manifest, or read from ``-`` on stdin, and the
+    report given as its absolute path, is refused before any work."""
+    json_review = tmp_path / "r.json"
+    json_review.write_text(TONE_REVIEW, encoding="utf-8")
+    (tmp_path / "m.toml").write_text('[[item]]\npath = "r.json"\n', encoding="utf-8")
+    named = ("--manifest", "m.toml") if how == "manifest" else ("-",)
+    proc = narrate(tmp_path, "batch", "--engine", "tone", *named, "--report", str(json_review),
+                   "--out-dir", "out", input="r.json\n" if how == "stdin" else "")  # fmt: skip
+    line = f"{json_review}: is one of the input files; writing it would replace the input"
+    only_error(proc, line)
+    assert json_review.read_text(encoding="utf-8") == TONE_REVIEW
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("output", ["pod/ep.mp3", "pod/podcast.toml", "pod/feed"])
 def test_feed_output_must_be_an_xml_or_rss_file(tmp_path: Path, output: str) -> None:
     (tmp_path / "pod").mkdir()
