@@ -19,16 +19,14 @@ from narrate.cli import cli
 from narrate.clips import ClipStore
 from narrate.delivery import TOLERANCE, deliver
 from narrate.loudness import (
-    Blocks,
     gated_loudness,
     loudness_of,
     loudness_range,
     master_filter,
-    measure_filters,
     measure_pcm,
-    measure_source,
     parse_blocks,
 )
+from narrate.meter import StreamMeter, measure_source
 from narrate.pipeline import narrate
 from narrate.profiles import PROFILES, apply_profile, get_profile
 from narrate.segment import load_document
@@ -105,7 +103,10 @@ def test_limiter_keeps_every_sample_in_place(seconds: float, gain: float, ceilin
     else:
         sel = calm & (np.abs(scaled) > 0.01)
         assert (np.sign(out[sel]) == np.sign(scaled[sel])).all()  # in place
-        assert (np.abs(out[sel]) <= np.abs(scaled[sel]) + 4 / 32768).all()  # never louder
+        # never louder: alimiter's gain, recovering after a peak, overshoots unity by at
+        # most 0.013 dB (40 random cases; 4.3 LSB on a sample of 11,240 once failed a
+        # flat 4 LSB), where any real boost would be whole dB
+        assert (np.abs(out[sel]) <= np.abs(scaled[sel]) * 10 ** (0.03 / 20) + 2 / 32768).all()
 
 
 def test_limiter_holds_peaks_and_the_mp3_stays_under_its_true_peak_ceiling() -> None:
@@ -183,55 +184,82 @@ def test_gating_rules() -> None:
 
 
 class _LossyEncoder:
-    """Stands in for the encoders: measures what it is given through the filters (as each
-    encoding ffmpeg does), and its "MP3" is that 0.5 LU lower."""
+    """Stands in for the encoders: puts what it is given through the filters (as each
+    encoding ffmpeg does) and keeps the result; its "MP3" is that 0.5 LU lower."""
 
     DROP = 0.5
 
     def __init__(self) -> None:
         self.encodes = 0
         self.filters: list[str] = []
-        self.given: list[Blocks] = []
+        self.given = b""  # what the filters made of the last stream: s16le at 44.1 kHz
 
-    def encode(self, blocks, filters: str) -> list[Blocks]:
+    def encode(self, blocks, filters: str) -> None:
         self.encodes += 1
         self.filters.append(filters)
-        err = subprocess.run(
-            ["ffmpeg", "-hide_banner", "-nostats", "-v", "level+info", "-f", "s16le", "-ar",
-             "22050", "-ac", "1", "-i", "pipe:0", "-af", f"{filters},{measure_filters(False)}",
-             "-f", "null", "-"], input=b"".join(blocks), capture_output=True, check=True,
-        ).stderr.decode()  # fmt: skip
-        self.given = [parse_blocks(err)]
-        return self.given
+        self.given = subprocess.run(
+            ["ffmpeg", "-hide_banner", "-nostats", "-v", "error", "-f", "s16le", "-ar",
+             "22050", "-ac", "1", "-i", "pipe:0", "-af", filters, "-f", "s16le", "-"],
+            input=b"".join(blocks), capture_output=True, check=True,
+        ).stdout  # fmt: skip
 
-    def head(self, blocks: int) -> float:
-        return gated_loudness(self.given[0].momentary[:blocks]) - self.DROP
+    def head(self, seconds: float) -> float:
+        n = round(seconds * 44100) * 2
+        return measure_pcm([self.given[:n]], 44100, levels=False).integrated - self.DROP
 
 
-@pytest.mark.parametrize("miss", [0.0, 1.0])
-def test_delivery_tunes_on_the_sample_and_encodes_once(miss: float) -> None:
+@pytest.mark.parametrize(("miss", "within"), [(0.0, 0.1), (1.0, 0.2)])
+def test_delivery_tunes_on_the_sample_and_encodes_once(miss: float, within: float) -> None:
     """Tuned on a sample through the same limiter, for LAME's predicted loss, one encode
-    lands on target, and the level reported is what the encoder was given less the
-    loss read off the file's start. When the rest of the narration is louder than the
-    sample (``miss`` dB), the measured encode is off, and the fallback encodes again
-    with a corrected gain."""
+    lands on target. The level reported is the whole stream measured at the gain, less
+    what the limiter took off the sample at that gain and the loss read off the file's
+    start; it agrees with the limited stream measured by ffmpeg, less that loss: within
+    0.1 LU when the sample is spread over the whole, as narrate's is. When the second
+    half is louder (``miss`` dB) and the sample is the first half only, the encode is
+    off, and the fallback encodes again with a corrected gain, within 0.2 LU."""
     rate = 22050
     x = _speechlike(30.0, seed=3)
     x[15 * rate :] *= 10 ** (miss / 20)
     pcm = _pcm(x)
     blocks = [pcm[i : i + 8192] for i in range(0, len(pcm), 8192)]
-    sample = blocks[: len(blocks) // 2]
+    sample = blocks[: len(blocks) // 2] if miss else blocks[::2]
     target = get_profile("podcast").loudness
     enc = _LossyEncoder()
     d = deliver(lambda: iter(sample), lambda: iter(blocks), rate, target, enc.encode,
                 enc.head)  # fmt: skip
     assert abs(d.measured.integrated - target.level) <= TOLERANCE
-    assert d.lame_loss == pytest.approx(0.5, abs=1e-9)
+    assert d.lame_loss == pytest.approx(0.5, abs=0.02)
+    assert d.limiter_loss > 0.5  # these peaks stand far over the ceiling at -16 LUFS
     assert (enc.encodes, d.encodes) == ((1, 1) if miss == 0 else (2, 2))
     assert 3 <= d.probes <= 9
-    # what the delivery reports is what the encoder measured, less the loss
+    # what the delivery reports is what ffmpeg measures on the limited stream, less the loss
     again = measure_pcm(blocks, rate, master=enc.filters[-1], out_rate=44100)
-    assert d.measured.integrated == pytest.approx(again.integrated - 0.5, abs=0.02)
+    assert d.measured.integrated == pytest.approx(again.integrated - 0.5, abs=within)
+
+
+def test_the_stream_meter_is_libebur128_on_the_stream_and_moves_with_the_gain() -> None:
+    """What the encoders are given is measured on its way there: libebur128 on the 16-bit
+    samples as they pass, the same as measuring the whole at once, and as ffmpeg's
+    ebur128 filter measures the stream through the same gain (no limiter at this level);
+    the head is the stream's first seconds, kept as they came."""
+    rate = 22050
+    pcm = _pcm(_speechlike(40.0, seed=5) * 0.5)
+    blocks = [pcm[i : i + 7001 * 2] for i in range(0, len(pcm), 7001 * 2)]
+    meter = StreamMeter(rate, 20.0, levels=True)
+    assert b"".join(meter.metered(iter(blocks))) == pcm  # passed on unchanged
+    whole = measure_source([pcm], rate)
+    assert meter.at(0.0).integrated == pytest.approx(whole.integrated, abs=0.01)
+    assert meter.at(0.0).rms == pytest.approx(whole.rms, abs=1e-9)
+    assert meter.at(3.0).integrated == pytest.approx(whole.integrated + 3.0, abs=0.01)
+    assert meter.at(3.0).rms == pytest.approx(whole.rms + 3.0, abs=1e-9)
+    # the peaks and the range are the limiter's to change: not reported
+    assert (meter.at(3.0).peak, meter.at(3.0).true_peak, meter.at(3.0).lra) == (None,) * 3
+    assert b"".join(meter.head_pcm) == pcm[: 20 * rate * 2]
+    assert meter.head_seconds == 20.0
+    head = measure_source([pcm[: 20 * rate * 2]], rate).integrated
+    assert meter.head_at(-2.0) == pytest.approx(head - 2.0, abs=0.01)
+    by_ffmpeg = measure_pcm([pcm], rate, master="volume=3dB", levels=False)
+    assert meter.at(3.0).integrated == pytest.approx(by_ffmpeg.integrated, abs=0.1)
 
 
 # ----------------------------------------------------------------------------- profiles
@@ -305,10 +333,11 @@ def test_podcast_profiles_measure_right_on_the_mp3(tone_renders, name: str) -> N
     txxx = dict(tags.txxx)
     # What the tags say is what ffmpeg measures on the MP3 (each rounded to 0.1 LU).
     assert float(txxx["NARRATE_LOUDNESS_LUFS"]) == pytest.approx(m["I"], abs=0.15)
-    assert float(txxx["NARRATE_LOUDNESS_RANGE_LU"]) == pytest.approx(m["LRA"], abs=0.15)
-    # The true peak is held by the limiter's margin, not measured on the whole MP3 (that
-    # would cost a second decode of it): no tag claims a measurement that was not made.
+    # The true peak is held by the limiter's margin, and the loudness range narrowed by
+    # the limiter, neither measured after it (that would cost a second decode of the MP3,
+    # or a meter in every encoder): no tag claims a measurement that was not made.
     assert "NARRATE_TRUE_PEAK_DBTP" not in txxx
+    assert "NARRATE_LOUDNESS_RANGE_LU" not in txxx
 
 
 def test_acx_profile_measures_right_on_the_mp3(tone_renders) -> None:

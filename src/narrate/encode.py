@@ -73,14 +73,13 @@ def mp3_command(rate: int, out: Path, audio: AudioSettings, filters: str | None 
                 ) -> list[str]:  # fmt: skip
     """ffmpeg encoding mono s16le at ``rate`` from its stdin into the MP3 ``out``.
 
-    ``filters``: an ffmpeg filter chain the PCM goes through first (gain, limiter,
-    measurements), at the input's rate; then ffmpeg logs at info level, for the
-    measurements to be read from its log.
+    ``filters``: an ffmpeg filter chain the PCM goes through first (gain and limiter),
+    at the input's rate. Nothing is measured here: what the encoders are given is
+    measured on its way to them (``meter``).
     """
     chain = ["-af", filters] if filters else []
     return [
-        ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats",
-        "-loglevel", "level+info" if filters else "error", "-y",
+        ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+error", "-y",
         "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", *chain,
         "-map_metadata", "-1", "-ac", "1", "-ar", str(audio.sample_rate),
         "-c:a", "libmp3lame", "-b:a", audio.bitrate, "-compression_level", str(LAME_QUALITY),
@@ -332,7 +331,7 @@ def encode_mp3(
     encoded at once, ``jobs`` at a time (default: the CPUs this process may use; 1 means
     one encoder for the whole stream). ``filters``: the ffmpeg filter chain each part's
     ffmpeg puts the PCM through (see ``mp3_command``). Returns the logs of the parts,
-    in order (for measurements made by ``filters``).
+    in order.
     """
     jobs = encoders() if jobs is None else jobs
     splitter = _Splitter(rate, out, audio, upsampling(rate, audio), expected_samples, jobs,

@@ -5,6 +5,8 @@ Measuring streams: PCM blocks are piped into ffmpeg's ``ebur128`` and ``astats``
 3 s window (S), every 100 ms; the gating of BS.1770 and the loudness range of EBU Tech
 3342 over those blocks is arithmetic (``Blocks``), so streams measured apart (the parts
 of one MP3, encoded at once) add up to the loudness of the whole.
+What the encoders are given is measured in this process instead, with libebur128
+(``meter``): ffmpeg's meter in every encoder cost five times as much.
 Setting it is one gain and ffmpeg's look-ahead limiter (``master_filter``), run inside
 the encoding ffmpeg: exactly as many samples come out as go in, so chapter times do
 not move. Tuning the gain to a profile's target, and encoding at it, is ``delivery``'s.
@@ -41,7 +43,7 @@ class Loudness:
     """What one measurement found. dB values are floored at ``SILENCE_DB``."""
 
     integrated: float  # LUFS (BS.1770-4 gated)
-    lra: float  # LU (EBU R128 loudness range)
+    lra: float | None  # LU (EBU R128 loudness range); None when not measured
     true_peak: float | None  # dBTP; None when not measured
     rms: float | None  # dBFS, unweighted, over everything (full-scale square wave = 0)
     peak: float | None  # dBFS, sample peak; either None when not measured
@@ -355,37 +357,6 @@ def gain_for(measured: Loudness, target: LoudnessTarget) -> float:
     if level is None or level <= -69.0:  # ebur128 reads silence as -70 LUFS: nothing to bring up
         return 0.0
     return min(MAX_GAIN_DB, target.level - level)
-
-
-def measure_source(blocks: Iterable[bytes], rate: int) -> Loudness:
-    """Loudness, true peak, RMS and sample peak of mono s16le ``blocks``, in this process.
-
-    libebur128 (pyebur128: BS.1770-4 K-weighting and gating, and the true peak 4x
-    oversampled), so that tuning starts without an ffmpeg (a process start costs more
-    than measuring two minutes of speech). The true peak bounds what the limiter sees
-    once the audio is resampled to the MP3's rate.
-    """
-    import pyebur128 as r128
-
-    mode = (r128.MeasurementMode.MODE_I | r128.MeasurementMode.MODE_LRA
-            | r128.MeasurementMode.MODE_TRUE_PEAK)  # fmt: skip
-    state = r128.R128State(1, rate, mode)
-    stats = PcmStats()
-    for block in blocks:
-        a = stats.add(block)
-        if a.size:
-            x = a / FULL_SCALE
-            state.add_frames(x, len(x))
-    integrated = r128.get_loudness_global(state) if stats.frames else -math.inf
-    return Loudness(
-        integrated=max(ABSOLUTE_GATE, integrated) if math.isfinite(integrated) else ABSOLUTE_GATE,
-        lra=r128.get_loudness_range(state) if stats.frames else 0.0,
-        true_peak=db(r128.get_true_peak(state, 0)) if stats.frames else SILENCE_DB,
-        rms=stats.rms,
-        peak=stats.peak,
-        frames=stats.frames,
-        rate=rate,
-    )
 
 
 _INSTANCE_RE = re.compile(r"^\[Parsed_(ebur128|astats)_(\d+) @", re.M)
