@@ -306,7 +306,8 @@ def accuracy(podcast: Path, draft: Path) -> dict:
     txxx = dict(read_tags(podcast).txxx)
     row = {"lufs": num("I"), "dbtp": num("Peak"), "lra": num("LRA"),
            "txxx_lufs": float(txxx["NARRATE_LOUDNESS_LUFS"]),
-           "txxx_lra": float(txxx["NARRATE_LOUDNESS_RANGE_LU"]), "pesq": None}  # fmt: skip
+           "txxx_lra": float(txxx["NARRATE_LOUDNESS_RANGE_LU"])
+           if "NARRATE_LOUDNESS_RANGE_LU" in txxx else None, "pesq": None}  # fmt: skip
     try:
         from pesq import pesq
     except ImportError:
@@ -608,6 +609,12 @@ def accuracy_table(by_case: dict[str, Result]) -> list[str]:
         lo, hi = min(values), max(values)
         return fmt.format(lo) if abs(hi - lo) < 1e-9 else f"{fmt.format(lo)} .. {fmt.format(hi)}"
 
+    def lra_column(acc: list[dict]) -> str:
+        tagged = [a["txxx_lra"] - a["lra"] for a in acc if a.get("txxx_lra") is not None]
+        if tagged:
+            return span(tagged, "{:+.1f}")
+        return f"not tagged (ebur128: {span([a['lra'] for a in acc])})"
+
     for res in rows:
         rs = ratios(res, res.baselines[0])
         acc = res.accuracy
@@ -616,7 +623,7 @@ def accuracy_table(by_case: dict[str, Result]) -> list[str]:
             f"| {res.job} | {statistics.median(rs):.2f}× | {', '.join(f'{r:.2f}' for r in rs)} "
             f"| {span([a['lufs'] for a in acc])} | {span([a['dbtp'] for a in acc])} "
             f"| {span([a['txxx_lufs'] - a['lufs'] for a in acc], '{:+.1f}')} "
-            f"| {span([a['txxx_lra'] - a['lra'] for a in acc], '{:+.1f}')} "
+            f"| {lra_column(acc)} "
             f"| {span(pesqs, '{:.2f}') if pesqs else '—'} "
             f"| {', '.join(f'{x:.1f}' for x in res.load)} |"
         )
