@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -220,8 +221,11 @@ def deliver(
                 if limited is None:  # the fallback's gain, out of the probed range
                     limited = measure(sample(), [gain])[0]
                     probed[gain] = limited
-            head = measure(meter.head_pcm, [gain])[0]
-            lame = head.integrated - head_loudness(meter.head_seconds)
+            # The head through gain and limiter, and the file's head: two ffmpegs at once.
+            with ThreadPoolExecutor(1) as pool:
+                given = pool.submit(measure, meter.head_pcm, [gain])
+                made = head_loudness(meter.head_seconds)
+                lame = given.result()[0].integrated - made
             measured, took = _encoded(pre, source, limited, gain, lame)
         level = level_of(measured, target)
         log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; %d gains tried; the limiter "
