@@ -256,4 +256,8 @@ def test_piper_under_the_podcast_profile_meets_its_numbers(sample_run: dict) -> 
     m = ebur128(result.output)
     assert abs(m["I"] + 16.0) <= 1.0, m
     assert m["TP"] <= -1.0, m
-    assert dict(read_tags(result.output).txxx)["NARRATE_PROFILE"] == "podcast"
+    txxx = dict(read_tags(result.output).txxx)
+    assert txxx["NARRATE_PROFILE"] == "podcast"
+    # the level the tag gives (the stream measured before the limiter, less what the
+    # limiter took off the sample and what LAME took off the file's head) is ebur128's
+    assert float(txxx["NARRATE_LOUDNESS_LUFS"]) == pytest.approx(m["I"], abs=0.15)

@@ -11,17 +11,20 @@ The whole narration then streams into the encoders as it is synthesized, through
 gain and the limiter only, and is measured in this process on its way there
 (``meter``: libebur128 on the 16-bit samples, a fifth of the CPU that ffmpeg's meter
 in every encoder cost). What the limiter takes off the whole is what it took off the
-sample at that gain (on espeak-ng at -16 LUFS, some 2.9 LU: its peaks stand near full
-scale; the sample is spread over the whole, where the first 20 s alone were 0.2 LU
-off). What LAME takes off is read off the finished file's first 20 s against the same
-20 s through the gain and limiter, so the file's level is known with no second decode
-of it. Only when it is still off target is the whole encoded again from the clip cache
-with a corrected gain: the rare fallback. Measuring and limiting are ``loudness``'s and
-``meter``'s.
+sample brought to the same level (on espeak-ng at -16 LUFS, some 2.9 LU: its peaks
+stand near full scale): a voice's peaks stand alike over its loudness, where the same
+gain on a whole 1.2 LU quieter than its sample (Piper, x1) had the estimate 0.8 LU off,
+and the first 20 s alone 0.2 LU off on x20. What LAME takes off is read off the
+finished file's first 20 s against the same 20 s through the gain and limiter, so the
+file's level is known with no second decode of it. Only when it is still off target is
+the whole encoded again from the clip cache, at the gain that takes the sample, shifted
+to the whole's level, to the target: the rare fallback. Measuring and limiting are
+``loudness``'s and ``meter``'s.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +46,7 @@ MAX_ENCODES = 2
 MAX_PROBES = 3  # probes of three gains each
 PROBE_SPREAD = 1.5  # dB between the gains of a probe
 MIN_SLOPE = 0.1  # level gained per dB of gain: the limiter never flattens it more than this
+READ_AHEAD_BYTES = 8 << 20  # PCM synthesized while the gain is tuned, at most (3 min)
 EXCERPT_SECONDS = 20.0  # of the finished file, decoded to read LAME's loss (alike all along)
 
 # The level LAME takes off speech (LU; dB RMS alike), by bitrate (kbit/s), measured on
@@ -143,22 +147,25 @@ def _between(probed: dict[float, Loudness], gain: float) -> Loudness | None:
     return replace(a, integrated=integrated, rms=mix(a.rms, b.rms))
 
 
-def _encoded(pre: Loudness, source: Loudness, limited: Loudness | None, gain: float,
+def _encoded(pre: Loudness, source: Loudness, limited: Loudness | None, shift: float,
              lame: float) -> tuple[Loudness, float]:  # fmt: skip
-    """What the MP3 measures, and what the limiter took: the stream at the gain ``pre``,
-    less what the limiter took off the sample at that gain (``source`` before it,
-    ``limited`` after it; None: it could not act), less LAME's loss.
+    """What the MP3 measures, and what the limiter took off it.
 
-    Not its loudness range: the limiter narrows it by 0.1 to 0.3 LU, which the sample
+    ``pre``: the whole stream at its gain, before the limiter. ``limited``: the sample
+    through gain and limiter at the gain ``shift`` that brought it to the same level
+    (``source``: the sample before any gain; None: the limiter could not act on it).
+    The limiter takes off what it took off the sample at that level, and LAME ``lame``.
+
+    Not the loudness range: the limiter narrows it by 0.1 to 0.3 LU, which the sample
     does not tell (estimated from it, 6 real posts came out up to 0.3 LU off), and
     measuring it after the limiter, in each encoder, cost more than all the rest."""
     if limited is None:
-        limited = replace(source, integrated=source.integrated + gain,
-                          rms=None if source.rms is None else source.rms + gain)  # fmt: skip
-    took = source.integrated + gain - limited.integrated
+        limited = replace(source, integrated=source.integrated + shift,
+                          rms=None if source.rms is None else source.rms + shift)  # fmt: skip
+    took = source.integrated + shift - limited.integrated
     rms = None
     if pre.rms is not None and source.rms is not None and limited.rms is not None:
-        rms = pre.rms - (source.rms + gain - limited.rms) - lame
+        rms = pre.rms - (source.rms + shift - limited.rms) - lame
     return replace(pre, integrated=round(pre.integrated - took - lame, 2), rms=rms), took
 
 
@@ -203,10 +210,35 @@ def deliver(
         probed.update(zip(gains, found, strict=True))
         return [level_of(f, target) for f in found]
 
-    if start > -69.0 and not linear(gain):
-        gain, points = _tune(probe, gain, target.level + guess)
-    encodes = 0
+    def sample_at(g: float) -> Loudness:
+        """The sample through gain ``g`` and the limiter: probed, or read between two
+        probed gains, or probed now."""
+        found = _between(probed, g)
+        if found is None:
+            found = probed[g] = measure(sample(), [g])[0]
+        return found
+
+    def tune() -> tuple[float, list[tuple[float, float]]]:
+        if start > -69.0 and not linear(gain):
+            return _tune(probe, gain, target.level + guess)
+        return gain, []
+
+    # Synthesis goes on while the gain is tuned (an ffmpeg, in a thread): what it makes
+    # waits here, a few minutes of it at most, for the encoders.
     stream: Iterable[bytes] = whole()
+    with ThreadPoolExecutor(1) as pool:
+        tuned = pool.submit(tune)
+        ahead, size = [], 0
+        rest = iter(stream)
+        while not tuned.done() and size < READ_AHEAD_BYTES:
+            block = next(rest, None)
+            if block is None:
+                break
+            ahead.append(block)
+            size += len(block)
+        gain, points = tuned.result()
+    stream = itertools.chain(ahead, rest)
+    encodes = 0
     while True:
         encodes += 1
         meter = StreamMeter(rate, EXCERPT_SECONDS, levels=levels)
@@ -215,29 +247,35 @@ def deliver(
         lame = took = 0.0
         measured = pre
         if pre.integrated > -69.0:
-            limited = None
-            if not linear(gain):
-                limited = _between(probed, gain)
-                if limited is None:  # the fallback's gain, out of the probed range
-                    limited = measure(sample(), [gain])[0]
-                    probed[gain] = limited
+            # The sample at the level the whole had before the limiter: its gain there.
+            shift = level_of(pre, target) - start
+            limited = None if linear(shift) else sample_at(shift)
             # The head through gain and limiter, and the file's head: two ffmpegs at once.
             with ThreadPoolExecutor(1) as pool:
                 given = pool.submit(measure, meter.head_pcm, [gain])
                 made = head_loudness(meter.head_seconds)
                 lame = given.result()[0].integrated - made
-            measured, took = _encoded(pre, source, limited, gain, lame)
+            measured, took = _encoded(pre, source, limited, shift, lame)
         level = level_of(measured, target)
         log.info("loudness: gain %+.2f dB -> %.1f (target %.1f; %d gains tried; the limiter "
-                 "took %.2f, LAME %.2f)", gain, level, target.level, len(points), took,
+                 "took %.2f, LAME %.2f)", gain, level, target.level, len(probed), took,
                  lame)  # fmt: skip
         if abs(target.level - level) <= TOLERANCE or level <= -69.0 or encodes == MAX_ENCODES:
             break
-        # The slope of the sample's curve near this gain: the whole's curve runs beside it.
-        near = sorted(sorted(points, key=lambda pt: abs(pt[0] - gain))[:2])
-        gain = min(MAX_GAIN_DB, gain + (target.level - level) / _slope(near))
+        # The whole stands ``shift - gain`` over the sample: the gain that takes the sample
+        # to the target through the limiter, less that, takes the whole there.
+        curve = sorted((g, level_of(found, target)) for g, found in probed.items())
+        want = target.level + lame
+        if len(curve) >= 2:
+            to, inside = _read_off(curve, want)
+            if not inside:  # once more, probed where the curve was extrapolated to
+                curve.append((to, level_of(sample_at(to), target)))
+                to, _ = _read_off(sorted(curve), want)
+        else:  # the limiter was idle on the sample: level follows gain
+            to = shift + target.level - level
+        gain = min(MAX_GAIN_DB, gain + to - shift)
         stream = whole()
-    return Delivery(gain, measured, source, encodes, len(points), lame, took)
+    return Delivery(gain, measured, source, encodes, len(probed), lame, took)
 
 
 def encode_at_level(
