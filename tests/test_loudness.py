@@ -402,6 +402,17 @@ def test_a_short_review_is_tuned_on_all_of_itself(tmp_path: Path) -> None:
     assert abs(ebur128(result.output)["I"] - -16.0) <= 0.3
 
 
+def _bursts(step: float, scale: float, rate: int = 22050):
+    """8 s of 11 ms bursts (a sine advancing ``step`` radians a sample, times ``scale``,
+    at -20 dB) every 0.4 s over a 200 Hz hum at -42 dB; a replay of its s16le blocks."""
+    t = np.arange(rate * 8)
+    burst = np.sin(step * t + np.pi / 4) * scale * ((t % 8820) < 240)
+    hum = np.sin(2 * np.pi * 200 * t / rate)
+    data = np.round((burst * 10 ** (-20 / 20) + hum * 10 ** (-42 / 20)) * 32767)
+    data = data.astype("<i2").tobytes()
+    return lambda: (data[i : i + 65536] for i in range(0, len(data), 65536))
+
+
 def test_tuning_holds_when_peaks_rise_3_db_on_resampling() -> None:
     """The "limiter cannot act" shortcut compares peaks where the limiter works: after
     the resampling to the MP3's rate. Here 11 ms bursts at a quarter of the engine's
@@ -412,15 +423,8 @@ def test_tuning_holds_when_peaks_rise_3_db_on_resampling() -> None:
     limiter for idle, and one encode lands on target."""
     from narrate.settings import LoudnessTarget
 
-    rate, n = 22050, 22050 * 8
-    t = np.arange(n)
-    burst = np.sin(np.pi / 2 * t + np.pi / 4) / np.sqrt(0.5) * ((t % 8820) < 240)
-    hum = np.sin(2 * np.pi * 200 * t / rate)
-    pcm = np.round((burst * 10 ** (-20 / 20) + hum * 10 ** (-42 / 20)) * 32767)
-    data = pcm.astype("<i2").tobytes()
-
-    def blocks():
-        return (data[i : i + 65536] for i in range(0, len(data), 65536))
+    rate = 22050
+    blocks = _bursts(np.pi / 2, 1 / np.sqrt(0.5))
 
     plain = measure_source(blocks(), rate)
     up = measure_pcm(blocks(), rate, master=master_filter(0.0, 0.0, 44100), out_rate=44100)
@@ -446,15 +450,8 @@ def test_the_limiter_is_never_taken_for_idle_while_resampled_peaks_reach_the_cei
     from narrate.delivery import predicted_loss
     from narrate.settings import LoudnessTarget
 
-    rate, n = 22050, 22050 * 8
-    t = np.arange(n)
-    burst = np.sin(np.pi * 0.95 * t + np.pi / 4) * ((t % 8820) < 240)
-    hum = np.sin(2 * np.pi * 200 * t / rate)
-    pcm = np.round((burst * 10 ** (-20 / 20) + hum * 10 ** (-42 / 20)) * 32767)
-    data = pcm.astype("<i2").tobytes()
-
-    def blocks():
-        return (data[i : i + 65536] for i in range(0, len(data), 65536))
+    rate = 22050
+    blocks = _bursts(np.pi * 0.95, 1.0)
 
     plain = measure_source(blocks(), rate)
     up = measure_pcm(blocks(), rate, master=master_filter(0.0, 0.0, 44100), out_rate=44100)
