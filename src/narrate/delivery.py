@@ -205,7 +205,6 @@ def deliver(
     start = level_of(source, target)
     guess = predicted_loss(bitrate_kbps)
     gain = gain_for(source, target) + guess
-    points: list[tuple[float, float]] = []
     probed: dict[float, Loudness] = {}
 
     def linear(g: float) -> bool:  # the limiter cannot act: no peak reaches the ceiling
@@ -225,10 +224,10 @@ def deliver(
             found = probed[g] = measure(sample(), [g])[0]
         return found
 
-    def tune() -> tuple[float, list[tuple[float, float]]]:
+    def tune() -> float:
         if start > -69.0 and not linear(gain):
-            return _tune(probe, gain, target.level + guess)
-        return gain, []
+            return _tune(probe, gain, target.level + guess)[0]
+        return gain
 
     # Synthesis goes on while the gain is tuned (an ffmpeg, in a thread): what it makes
     # waits here, a few minutes of it at most, for the encoders.
@@ -243,7 +242,7 @@ def deliver(
                 break
             ahead.append(block)
             size += len(block)
-        gain, points = tuned.result()
+        gain = tuned.result()
     stream = itertools.chain(ahead, rest)
     encodes = 0
     while True:
@@ -276,7 +275,8 @@ def deliver(
         if len(curve) >= 2:
             to, inside = _read_off(curve, want)
             if not inside:  # once more, probed where the curve was extrapolated to
-                curve.append((to, level_of(sample_at(to), target)))
+                probed[to] = measure(sample(), [to])[0]
+                curve.append((to, level_of(probed[to], target)))
                 to, _ = _read_off(sorted(curve), want)
         else:  # the limiter was idle on the sample: level follows gain
             to = shift + target.level - level
