@@ -109,8 +109,7 @@ def _read_off(points: list[tuple[float, float]], want: float) -> tuple[float, bo
     return min(MAX_GAIN_DB, end[-1][0] + (want - end[-1][1]) / _slope(end)), False
 
 
-def _tune(probe: Callable[[list[float]], list[float]], gain: float, want: float
-          ) -> tuple[float, list[tuple[float, float]]]:  # fmt: skip
+def _tune(probe: Callable[[list[float]], list[float]], gain: float, want: float) -> float:
     """Gain at which ``probe`` reads ``want``: three gains from the first guess up in one
     probe (the limiter only ever lowers the level, so the gain that reaches it in
     a straight line is the least), read off between them; when ``want`` lies outside,
@@ -126,7 +125,7 @@ def _tune(probe: Callable[[list[float]], list[float]], gain: float, want: float
         if inside:
             break
         steps = (-PROBE_SPREAD / 2, 0.0, PROBE_SPREAD / 2)
-    return gain, points
+    return gain
 
 
 def _between(probed: dict[float, Loudness], gain: float) -> Loudness | None:
@@ -226,7 +225,7 @@ def deliver(
 
     def tune() -> float:
         if start > -69.0 and not linear(gain):
-            return _tune(probe, gain, target.level + guess)[0]
+            return _tune(probe, gain, target.level + guess)
         return gain
 
     # Synthesis goes on while the gain is tuned (an ffmpeg, in a thread): what it makes

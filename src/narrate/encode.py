@@ -144,7 +144,6 @@ class _Encoder:
         self.errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in wait()
         self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.samples = 0  # input samples given
-        self.log = ""  # what ffmpeg logged, once it has finished
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -193,9 +192,9 @@ class _Encoder:
                 raise EncodeError(f"cannot start ffmpeg for {self.name}: {self.failure}")
             code = self.proc.wait() if self.proc is not None else -1
             self.errors.seek(0)
-            self.log = self.errors.read().decode("utf-8", "replace")
             if code != 0:
-                last = last_error(self.log) or f"exit code {code}"
+                logged = self.errors.read().decode("utf-8", "replace")
+                last = last_error(logged) or f"exit code {code}"
                 raise EncodeError(f"ffmpeg could not encode {self.name}: {last}")
         finally:
             self.errors.close()
@@ -288,8 +287,8 @@ class _Splitter:
         self.current.put(block[lead * 2 : len(block) - trail * 2])
         self.pending = trail
 
-    def finish(self) -> list[str]:
-        """Wait for every part, join them; return what each part's ffmpeg logged."""
+    def finish(self) -> None:
+        """Wait for every part, join them."""
         self._zeros(self.pending)
         self.pending = 0
         self.current.close()
@@ -302,7 +301,6 @@ class _Splitter:
             join_parts(parts, self.out)
             if len(parts) > 1:
                 log.debug("encoded %d parts at once into %s", len(parts), self.out)
-        return [enc.log for enc, _ in self.parts]
 
     def abort(self) -> None:
         for enc, _ in self.parts:
@@ -323,15 +321,14 @@ def encode_mp3(
     expected_samples: int | None = None,
     jobs: int | None = None,
     filters: str | None = None,
-) -> list[str]:
+) -> None:
     """Feed ``pcm`` (mono s16le at ``rate``) to ffmpeg, writing a CBR MP3 to ``out``.
 
     ``name`` is what error messages call the file (the target, not a temporary).
     ``expected_samples`` (about how long the stream will be) sizes the parts that are
     encoded at once, ``jobs`` at a time (default: the CPUs this process may use; 1 means
     one encoder for the whole stream). ``filters``: the ffmpeg filter chain each part's
-    ffmpeg puts the PCM through (see ``mp3_command``). Returns the logs of the parts,
-    in order.
+    ffmpeg puts the PCM through (see ``mp3_command``).
     """
     jobs = encoders() if jobs is None else jobs
     splitter = _Splitter(rate, out, audio, upsampling(rate, audio), expected_samples, jobs,
@@ -339,7 +336,7 @@ def encode_mp3(
     try:
         for block in pcm:
             splitter.feed(block)
-        return splitter.finish()
+        splitter.finish()
     except BaseException:
         splitter.abort()
         raise

@@ -3,8 +3,8 @@
 Measuring streams: PCM blocks are piped into ffmpeg's ``ebur128`` and ``astats`` filters
 (no K-weighting written here). ebur128 logs the loudness of every 400 ms block (M) and
 3 s window (S), every 100 ms; the gating of BS.1770 and the loudness range of EBU Tech
-3342 over those blocks is arithmetic (``Blocks``), so streams measured apart (the parts
-of one MP3, encoded at once) add up to the loudness of the whole.
+3342 over those blocks is arithmetic (``Blocks``): the loudness sample's probes through
+the limiter, and the finished file's head, are measured so.
 What the encoders are given is measured in this process instead, with libebur128
 (``meter``): ffmpeg's meter in every encoder cost five times as much.
 Setting it is one gain and ffmpeg's look-ahead limiter (``master_filter``), run inside
